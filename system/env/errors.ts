@@ -1,0 +1,88 @@
+/**
+ * The one catalogue of Flyer error codes. Every failure that crosses a module boundary is a
+ * {@link FlyerError} carrying one of these codes, so callers branch on `code`, never on message text.
+ * Codes are stable: they travel over the wire and appear in logs, so never renumber or rename one.
+ */
+export const ErrorCodes = {
+  // Generic.
+  INVALID_ARGUMENT: { wire: 1, message: 'invalid argument' },
+  ASSERTION: { wire: 2, message: 'internal assertion failed' },
+  NOT_IMPLEMENTED: { wire: 3, message: 'not implemented' },
+  ABORTED: { wire: 4, message: 'operation aborted' },
+  NON_DETERMINISM: { wire: 5, message: 'non-deterministic API used in simulation' },
+  // RPC and framing.
+  RPC_TIMEOUT: { wire: 100, message: 'rpc deadline exceeded' },
+  RPC_UNREACHABLE: { wire: 101, message: 'node unreachable' },
+  RPC_UNKNOWN_METHOD: { wire: 102, message: 'unknown rpc method' },
+  RPC_FRAME_CHECKSUM: { wire: 103, message: 'rpc frame checksum mismatch' },
+  RPC_FRAME_TOO_LARGE: { wire: 104, message: 'rpc frame exceeds the size limit' },
+  RPC_FRAME_MALFORMED: { wire: 105, message: 'rpc frame is malformed' },
+  RPC_CONNECTION_CLOSED: { wire: 106, message: 'rpc connection closed' },
+  RPC_HANDLER_FAILED: { wire: 107, message: 'rpc handler failed' },
+  RPC_UNKNOWN_REGION: { wire: 108, message: 'unknown bulk-transfer region' },
+  RPC_REGION_BOUNDS: { wire: 109, message: 'bulk transfer outside its region' },
+  RPC_DEADLINE_PASSED: { wire: 110, message: 'request arrived after its deadline' },
+  // Disks and files.
+  DISK_IO_ERROR: { wire: 200, message: 'disk i/o error' },
+  DISK_NOT_FOUND: { wire: 201, message: 'file not found' },
+  DISK_FULL: { wire: 202, message: 'disk full' },
+  // Simulation.
+  SIM_NODE_UNKNOWN: { wire: 300, message: 'unknown simulated node' },
+  SIM_DEADLOCK: { wire: 301, message: 'simulation has pending work but no events' },
+  SIM_LIVELOCK: { wire: 302, message: 'too many events at one instant' },
+  // Toy replicated counter.
+  TOY_NOT_LEADER: { wire: 900, message: 'node is not the leader' },
+  TOY_REPLICATION_FAILED: { wire: 901, message: 'replication did not reach every follower' },
+} as const satisfies Record<string, { wire: number; message: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+const codeByWire = new Map<number, ErrorCode>(
+  (Object.keys(ErrorCodes) as ErrorCode[]).map((code) => [ErrorCodes[code].wire, code]),
+);
+
+const brand = Symbol.for('flyer.error');
+
+/** An error with a stable code from {@link ErrorCodes}; the detail says what, where and with which values. */
+export class FlyerError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string;
+  readonly [brand] = true;
+
+  constructor(code: ErrorCode, detail = '', options?: { cause?: unknown }) {
+    super(`FLYER_ERR_${code}: ${ErrorCodes[code].message}${detail ? `: ${detail}` : ''}`, options);
+    this.name = 'FlyerError';
+    this.code = code;
+    this.detail = detail;
+  }
+
+  /** The full, user-facing code string, e.g. `FLYER_ERR_RPC_TIMEOUT`. */
+  get fullCode(): string {
+    return `FLYER_ERR_${this.code}`;
+  }
+
+  get wireCode(): number {
+    return ErrorCodes[this.code].wire;
+  }
+
+  /** Works across duplicated module copies (undici's trick), unlike a plain instanceof. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+
+  static fromWire(wire: number, detail: string): FlyerError {
+    const code = codeByWire.get(wire);
+    return code ? new FlyerError(code, detail) : new FlyerError('RPC_HANDLER_FAILED', `unknown wire code ${wire}: ${detail}`);
+  }
+}
+
+export function isFlyerError(value: unknown, code?: ErrorCode): value is FlyerError {
+  return value instanceof FlyerError && (code === undefined || value.code === code);
+}
+
+/** Converts anything thrown into a FlyerError, keeping coded errors as they are. */
+export function toFlyerError(value: unknown, fallback: ErrorCode = 'RPC_HANDLER_FAILED'): FlyerError {
+  if (value instanceof FlyerError) return value;
+  const detail = value instanceof Error ? value.message : String(value);
+  return new FlyerError(fallback, detail, { cause: value });
+}
