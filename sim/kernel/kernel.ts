@@ -181,7 +181,11 @@ export class Kernel {
           if (this.#useTripwires) installTripwires();
           for (let budget = this.#stepsPerYield; budget > 0; budget--) {
             if (this.#stopRequested || (options.stopWhen?.() ?? false)) return finish('stopped');
-            if (this.#heap.size === 0) return finish('idle');
+            if (this.#heap.size === 0) {
+              // Time passes even when nothing happens: a run "until t" ends at t.
+              if (untilNs !== Number.POSITIVE_INFINITY) this.nowNs = untilNs;
+              return finish('idle');
+            }
             const timeNs = this.#heap.peekTime();
             if (timeNs > untilNs) {
               this.nowNs = untilNs;
