@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerSimCommands } from './sim-command.ts';
+import { registerToyCommands } from './toy-command.ts';
 
 const program = new Command();
 program
@@ -7,6 +8,7 @@ program
   .description('Flyer: the Fire-Flyer File System (3FS) in TypeScript, with a deterministic cluster simulator')
   .showHelpAfterError();
 registerSimCommands(program);
+registerToyCommands(program);
 
 try {
   await program.parseAsync(process.argv);
