@@ -1,0 +1,154 @@
+import { assert } from '../../env/assert.ts';
+import { crc32c } from '../../env/crc32c.ts';
+import { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES, parseBody, suspectRequestId, type Frame } from './frame.ts';
+
+/** What the decoder found in the byte stream, in stream order. */
+export type DecodeEvent =
+  | { readonly type: 'frame'; readonly frame: Frame; readonly sizeBytes: number }
+  /** The body did not match its checksum; the frame was skipped and decoding goes on. */
+  | { readonly type: 'checksum-mismatch'; readonly suspectRequestId: number; readonly bodyLengthBytes: number }
+  /** The checksum matched but the body is not a valid frame; skipped, decoding goes on. */
+  | { readonly type: 'malformed'; readonly requestId: number; readonly reason: string }
+  /**
+   * The length prefix exceeds the limit. The stream cannot be resynchronised (the length may itself be
+   * garbage), so the decoder stops: every later push is ignored.
+   */
+  | { readonly type: 'oversize'; readonly frameSizeBytes: number; readonly maxFrameBytes: number };
+
+export interface FrameDecoderOptions {
+  /** Largest frame accepted, header included. */
+  readonly maxFrameBytes?: number;
+  /** Called synchronously for each event, from inside push(). */
+  readonly onEvent: (event: DecodeEvent) => void;
+}
+
+/** Retained chunks beyond this many consumed slots are compacted away. */
+const COMPACT_AFTER_CHUNKS = 64;
+
+/**
+ * Turns socket chunks into frames. Chunks are kept in a list and each byte is copied at most once:
+ * a body inside one chunk is returned as a view of it, a body spanning chunks is gathered into one
+ * buffer of exactly its size. The body length is learned first, so a large frame costs O(1) per chunk
+ * until it is complete.
+ */
+export class FrameDecoder {
+  readonly #maxFrameBytes: number;
+  readonly #onEvent: (event: DecodeEvent) => void;
+  #chunks: Uint8Array[] = [];
+  /** Index of the first chunk still holding unread bytes. */
+  #head = 0;
+  /** Read position inside chunks[head]. */
+  #headOffset = 0;
+  #bufferedBytes = 0;
+  /** Body length of the frame being assembled, or -1 before its header has arrived. */
+  #bodyLengthBytes = -1;
+  #bodyCrc = 0;
+  #stopped = false;
+  readonly #scratch = new Uint8Array(FRAME_HEADER_BYTES);
+
+  constructor(options: FrameDecoderOptions) {
+    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    assert(Number.isSafeInteger(this.#maxFrameBytes) && this.#maxFrameBytes > FRAME_HEADER_BYTES,
+      `maxFrameBytes must be an integer above ${FRAME_HEADER_BYTES}, got ${this.#maxFrameBytes}`);
+    this.#onEvent = options.onEvent;
+  }
+
+  /** Bytes received but not yet part of a complete frame (non-zero at EOF means a truncated frame). */
+  get bufferedBytes(): number {
+    return this.#bufferedBytes;
+  }
+
+  /** True after an oversize frame: the stream is unusable. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.#stopped || chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#bufferedBytes += chunk.length;
+    while (!this.#stopped) {
+      if (this.#bodyLengthBytes < 0) {
+        if (this.#bufferedBytes < FRAME_HEADER_BYTES) return;
+        const header = this.#take(FRAME_HEADER_BYTES, this.#scratch);
+        const view = new DataView(header.buffer, header.byteOffset, FRAME_HEADER_BYTES);
+        const bodyLengthBytes = view.getUint32(0, true);
+        this.#bodyCrc = view.getUint32(4, true);
+        const frameSizeBytes = FRAME_HEADER_BYTES + bodyLengthBytes;
+        if (frameSizeBytes > this.#maxFrameBytes) {
+          this.#stop();
+          this.#onEvent({ type: 'oversize', frameSizeBytes, maxFrameBytes: this.#maxFrameBytes });
+          return;
+        }
+        this.#bodyLengthBytes = bodyLengthBytes;
+      }
+      if (this.#bufferedBytes < this.#bodyLengthBytes) return;
+      const body = this.#take(this.#bodyLengthBytes);
+      this.#bodyLengthBytes = -1;
+      this.#emitBody(body);
+    }
+  }
+
+  #emitBody(body: Uint8Array): void {
+    if (crc32c(body) !== this.#bodyCrc) {
+      this.#onEvent({ type: 'checksum-mismatch', suspectRequestId: suspectRequestId(body), bodyLengthBytes: body.length });
+      return;
+    }
+    const parsed = parseBody(body);
+    if (parsed.ok) {
+      this.#onEvent({ type: 'frame', frame: parsed.frame, sizeBytes: FRAME_HEADER_BYTES + body.length });
+    } else {
+      this.#onEvent({ type: 'malformed', requestId: parsed.requestId, reason: parsed.reason });
+    }
+  }
+
+  /**
+   * Consumes `length` buffered bytes: a view when they sit in one chunk, else a copy gathered into
+   * `into` (or a fresh buffer of exactly `length` bytes).
+   */
+  #take(length: number, into?: Uint8Array): Uint8Array {
+    assert(length <= this.#bufferedBytes, `take ${length} bytes with only ${this.#bufferedBytes} buffered`);
+    if (length === 0) return new Uint8Array(0);
+    this.#bufferedBytes -= length;
+    const first = this.#chunks[this.#head]!;
+    if (first.length - this.#headOffset >= length) {
+      const view = first.subarray(this.#headOffset, this.#headOffset + length);
+      this.#advance(length);
+      return view;
+    }
+    const out = into ?? Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const chunk = this.#chunks[this.#head]!;
+      const count = Math.min(chunk.length - this.#headOffset, length - filled);
+      out.set(chunk.subarray(this.#headOffset, this.#headOffset + count), filled);
+      filled += count;
+      this.#advance(count);
+    }
+    return out.subarray(0, length);
+  }
+
+  /** Moves the read position forward within the current chunk, dropping it once fully read. */
+  #advance(count: number): void {
+    this.#headOffset += count;
+    const chunk = this.#chunks[this.#head]!;
+    if (this.#headOffset < chunk.length) return;
+    this.#head++;
+    this.#headOffset = 0;
+    if (this.#head === this.#chunks.length) {
+      this.#chunks = [];
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AFTER_CHUNKS) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #stop(): void {
+    this.#stopped = true;
+    this.#chunks = [];
+    this.#head = 0;
+    this.#headOffset = 0;
+    this.#bufferedBytes = 0;
+  }
+}

@@ -1,0 +1,197 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { encodeMessage } from '../../env/codec.ts';
+import { FlyerError, toFlyerError, type ErrorCode } from '../../env/errors.ts';
+import type { Logger } from '../../env/log.ts';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameKind, type EncodedFrame, type Frame } from './frame.ts';
+import { FrameDecoder, type DecodeEvent } from './frame-decoder.ts';
+import type { HandlerTable } from './handler-table.ts';
+import { decodeEnvelope, encodeErrorFrame, FrameWriter, type PeerAddress } from './wire.ts';
+
+export interface TcpServerOptions {
+  readonly handlers: HandlerTable;
+  readonly nowNs: () => number;
+  readonly log: Logger;
+  readonly maxFrameBytes?: number;
+  /** Told about every coded error the server answers with (metrics). */
+  readonly onErrorReply?: (code: ErrorCode) => void;
+}
+
+/**
+ * After an oversize frame the server replies and half-closes; a peer that keeps the connection open
+ * past this grace period is cut off.
+ */
+const OVERSIZE_CLOSE_GRACE_MS = 2_000;
+
+/**
+ * Serves RPC frames on a TCP port. A connection is never trusted: bad checksums, malformed bodies and
+ * unknown methods get coded error frames and the connection goes on; an oversize frame gets an error
+ * frame and the connection is closed (its length cannot be trusted to resynchronise). No input closes
+ * the server or disturbs other connections.
+ */
+export class TcpServer {
+  readonly #options: TcpServerOptions;
+  readonly #maxFrameBytes: number;
+  readonly #connections = new Set<ServerConnection>();
+  #server: Server | undefined;
+
+  constructor(options: TcpServerOptions) {
+    this.#options = options;
+    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
+  listen(address: PeerAddress): Promise<PeerAddress> {
+    if (this.#server) return Promise.reject(new FlyerError('INVALID_ARGUMENT', 'tcp server is already listening'));
+    // Half-open: a peer that sends its last request and shuts down its side still gets its replies.
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket));
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => {
+        this.#server = undefined;
+        reject(new FlyerError('INVALID_ARGUMENT', `cannot listen on ${address.host}:${address.port}: ${error.message}`, { cause: error }));
+      };
+      server.once('error', onError);
+      server.listen(address.port, address.host, () => {
+        server.off('error', onError);
+        server.on('error', (error) => this.#options.log.error('rpc server error', { error: error.message }));
+        const bound = server.address();
+        const port = typeof bound === 'object' && bound !== null ? bound.port : address.port;
+        resolve({ host: address.host, port });
+      });
+    });
+  }
+
+  /** Stops accepting and drops every connection; replies still in flight are lost. */
+  async close(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    for (const connection of this.#connections) connection.destroy();
+    this.#connections.clear();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  #accept(socket: Socket): void {
+    const connection = new ServerConnection({
+      socket,
+      server: this.#options,
+      maxFrameBytes: this.#maxFrameBytes,
+      onClose: () => this.#connections.delete(connection),
+    });
+    this.#connections.add(connection);
+  }
+}
+
+class ServerConnection {
+  readonly #socket: Socket;
+  readonly #options: TcpServerOptions;
+  readonly #maxFrameBytes: number;
+  readonly #writer: FrameWriter;
+  readonly #decoder: FrameDecoder;
+  readonly #remote: string;
+  #inFlight = 0;
+  #peerEnded = false;
+
+  constructor(options: { socket: Socket; server: TcpServerOptions; maxFrameBytes: number; onClose: () => void }) {
+    this.#socket = options.socket;
+    this.#options = options.server;
+    this.#maxFrameBytes = options.maxFrameBytes;
+    this.#writer = new FrameWriter(this.#socket);
+    this.#remote = `${this.#socket.remoteAddress}:${this.#socket.remotePort}`;
+    this.#decoder = new FrameDecoder({ maxFrameBytes: this.#maxFrameBytes, onEvent: (event) => this.#onEvent(event) });
+    this.#socket.setNoDelay(true);
+    this.#socket.on('data', (chunk: Buffer) => this.#decoder.push(chunk));
+    this.#socket.on('end', () => this.#onPeerEnd());
+    // Resets and the like are the peer's business; 'close' follows and cleans up.
+    this.#socket.on('error', (error) => this.#options.log.debug('rpc connection error', { remote: this.#remote, error: error.message }));
+    this.#socket.on('close', options.onClose);
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #onPeerEnd(): void {
+    this.#peerEnded = true;
+    if (this.#decoder.bufferedBytes > 0) {
+      this.#options.log.debug('rpc peer closed mid-frame', { remote: this.#remote, bufferedBytes: this.#decoder.bufferedBytes });
+    }
+    this.#endIfIdle();
+  }
+
+  #endIfIdle(): void {
+    if (this.#peerEnded && this.#inFlight === 0 && !this.#socket.destroyed) this.#socket.end();
+  }
+
+  #onEvent(event: DecodeEvent): void {
+    switch (event.type) {
+      case 'frame':
+        if (event.frame.kind !== FrameKind.request) {
+          this.#replyError(event.frame.requestId, new FlyerError('RPC_FRAME_MALFORMED', `server got a frame of kind ${event.frame.kind}, not a request`));
+        } else {
+          void this.#dispatch(event.frame);
+        }
+        return;
+      case 'checksum-mismatch':
+        this.#options.log.warn('rpc frame checksum mismatch', { remote: this.#remote, bodyLengthBytes: event.bodyLengthBytes });
+        this.#replyError(event.suspectRequestId, new FlyerError('RPC_FRAME_CHECKSUM', `body of ${event.bodyLengthBytes} bytes`));
+        return;
+      case 'malformed':
+        this.#options.log.warn('rpc frame malformed', { remote: this.#remote, reason: event.reason });
+        this.#replyError(event.requestId, new FlyerError('RPC_FRAME_MALFORMED', event.reason));
+        return;
+      case 'oversize':
+        this.#options.log.warn('rpc frame too large', { remote: this.#remote, frameSizeBytes: event.frameSizeBytes });
+        this.#replyError(0, new FlyerError('RPC_FRAME_TOO_LARGE', `frame of ${event.frameSizeBytes} bytes exceeds ${event.maxFrameBytes}`));
+        this.#socket.end();
+        setTimeout(() => this.#socket.destroy(), OVERSIZE_CLOSE_GRACE_MS).unref();
+        return;
+    }
+  }
+
+  async #dispatch(frame: Frame): Promise<void> {
+    this.#inFlight++;
+    try {
+      this.#send(frame.requestId, await this.#handle(frame));
+    } catch (error) {
+      this.#replyError(frame.requestId, toFlyerError(error));
+    } finally {
+      this.#inFlight--;
+      this.#endIfIdle();
+    }
+  }
+
+  /** Runs the handler and encodes its reply; every failure surfaces as a thrown coded error. */
+  async #handle(frame: Frame): Promise<EncodedFrame> {
+    const envelope = decodeEnvelope(frame.message);
+    if (frame.timeoutNs === 0) {
+      throw new FlyerError('RPC_DEADLINE_PASSED', `service ${frame.serviceId} method ${frame.methodId} from ${envelope.from}`);
+    }
+    const handler = this.#options.handlers.get(frame.serviceId, frame.methodId);
+    if (!handler) {
+      throw new FlyerError('RPC_UNKNOWN_METHOD', `service ${frame.serviceId} method ${frame.methodId}`);
+    }
+    const deadlineNs = this.#options.nowNs() + frame.timeoutNs;
+    const response = await handler({ from: envelope.from, deadlineNs, body: envelope.body, tail: frame.tail });
+    const message = encodeMessage(response.message).bytes;
+    return encodeFrame({ kind: FrameKind.responseOk, serviceId: frame.serviceId, methodId: frame.methodId, requestId: frame.requestId, timeoutNs: 0 },
+      message, response.tail);
+  }
+
+  #send(requestId: number, frame: EncodedFrame): void {
+    if (frame.sizeBytes > this.#maxFrameBytes) {
+      this.#replyError(requestId, new FlyerError('RPC_FRAME_TOO_LARGE', `response of ${frame.sizeBytes} bytes exceeds ${this.#maxFrameBytes}`));
+      return;
+    }
+    this.#writer.write(frame);
+  }
+
+  #replyError(requestId: number, error: FlyerError): void {
+    this.#options.onErrorReply?.(error.code);
+    this.#writer.write(encodeErrorFrame(requestId, error));
+  }
+}
