@@ -191,7 +191,7 @@ export class Kernel {
               this.nowNs = untilNs;
               return finish('until');
             }
-            assert(timeNs >= this.nowNs, `event at ${timeNs} is before now ${this.nowNs}`);
+            if (timeNs < this.nowNs) assert(false, `event at ${timeNs} is before now ${this.nowNs}`);
             this.nowNs = timeNs;
             if (this.#runInstant(timeNs)) {
               queueMicrotask(armNextTick);
@@ -248,8 +248,10 @@ export class Kernel {
   }
 
   #push(atNs: number, kind: number, owner: number, incarnation: number, callback: () => void): void {
-    assert(atNs >= this.nowNs, `cannot schedule at ${atNs} ns, before now (${this.nowNs} ns)`);
-    assert(Number.isFinite(atNs), `event time must be finite, got ${atNs}`);
+    // Messages are built only on failure: this runs for every event, and template strings allocate.
+    if (!(atNs >= this.nowNs) || !Number.isFinite(atNs)) {
+      assert(false, `cannot schedule at ${atNs} ns: before now (${this.nowNs} ns) or not finite`);
+    }
     let slot = this.#freeSlots.pop();
     if (slot === undefined) {
       slot = this.#callbacks.length;

@@ -1,5 +1,6 @@
 import { assert } from '../../system/env/assert.ts';
 import type { NetResource } from './resource.ts';
+import type { TimedRing } from './rings.ts';
 
 /**
  * Flows, their transfers, and each flow's place at every resource on its path.
@@ -13,6 +14,7 @@ import type { NetResource } from './resource.ts';
 
 /** One `send`, linked into its flow's FIFO. */
 export interface Transfer {
+  readonly flow: Flow;
   readonly sizeBytes: number;
   /** At least 1: an empty transfer is one empty segment. */
   readonly segmentCount: number;
@@ -27,12 +29,6 @@ export interface DeliveryCounters {
   bytesDelivered: number;
 }
 
-export function makeTransfer(sizeBytes: number, segmentBytes: number, onDelivered: () => void): Transfer {
-  const segmentCount = Math.max(1, Math.ceil(sizeBytes / segmentBytes));
-  const lastSegmentBytes = sizeBytes - (segmentCount - 1) * segmentBytes;
-  return { sizeBytes, segmentCount, lastSegmentBytes, onDelivered, next: null };
-}
-
 /** A flow's queue at one resource of its path. */
 export class FlowHop {
   readonly flow: Flow;
@@ -41,11 +37,15 @@ export class FlowHop {
   readonly resource: NetResource;
   /** The hop at the next resource, or null when leaving this resource means delivery. */
   next: FlowHop | null = null;
-  /** Segments here that have not started service. */
+  /** Where segments leaving here wait to arrive at the next resource (null on the last hop). */
+  nextInbox: TimedRing<FlowHop> | null = null;
+  /** Segments here that have not started service (arrived, or sent when this is the first hop). */
   waiting = 0;
   /** Next segment to serve here; null when every appended segment has passed this stage. */
   cursor: Transfer | null = null;
   cursorSegment = 0;
+  /** Set by takeSegment: the transfer whose last segment was just taken, else null. */
+  finished: Transfer | null = null;
   /** Linked into `resource`'s round-robin ring. */
   inActive = false;
   activeNext: FlowHop | null = null;
@@ -70,9 +70,11 @@ export class FlowHop {
     if (index + 1 === transfer.segmentCount) {
       this.cursor = transfer.next;
       this.cursorSegment = 0;
+      this.finished = transfer;
       return transfer.lastSegmentBytes;
     }
     this.cursorSegment = index + 1;
+    this.finished = null;
     return this.flow.segmentBytes;
   }
 }
@@ -83,8 +85,6 @@ export class Flow {
   readonly segmentBytes: number;
   readonly hops: FlowHop[] = [];
   #tail: Transfer | null = null;
-  #deliverCursor: Transfer | null = null;
-  #deliverSegment = 0;
   #transfersInFlight = 0;
   readonly #counters: DeliveryCounters;
 
@@ -103,17 +103,22 @@ export class Flow {
   addHop(resource: NetResource): void {
     const hop = new FlowHop(this, this.hops.length, resource);
     const previous = this.hops[this.hops.length - 1];
-    if (previous !== undefined) previous.next = hop;
+    if (previous !== undefined) {
+      previous.next = hop;
+      previous.nextInbox = resource.inboxFor(previous.resource.latencyNs);
+    }
     this.hops.push(hop);
   }
 
   /** Appends a transfer to the stream; its segments are waiting at the first hop. */
-  append(transfer: Transfer): void {
+  append(sizeBytes: number, onDelivered: () => void): void {
+    const segmentCount = Math.max(1, Math.ceil(sizeBytes / this.segmentBytes));
+    const lastSegmentBytes = sizeBytes - (segmentCount - 1) * this.segmentBytes;
+    const transfer: Transfer = { flow: this, sizeBytes, segmentCount, lastSegmentBytes, onDelivered, next: null };
     if (this.#tail !== null) this.#tail.next = transfer;
     this.#tail = transfer;
     this.#transfersInFlight++;
     // A null cursor has passed everything appended so far, so it points at the newcomer now.
-    if (this.#deliverCursor === null) this.#deliverCursor = transfer;
     for (const hop of this.hops) {
       if (hop.cursor === null) {
         assert(hop.waiting === 0, 'a stage with no cursor has segments waiting');
@@ -121,24 +126,14 @@ export class Flow {
         hop.cursorSegment = 0;
       }
     }
-    this.hops[0]!.waiting += transfer.segmentCount;
+    this.hops[0]!.waiting += segmentCount;
   }
 
-  /** A segment left the last hop (and its latency passed); completes its transfer if it was the last. */
-  deliverSegment(): void {
-    const transfer = this.#deliverCursor;
-    assert(transfer !== null, 'delivery with no transfer outstanding');
-    const index = this.#deliverSegment;
-    const counters = this.#counters;
-    if (index + 1 < transfer.segmentCount) {
-      this.#deliverSegment = index + 1;
-      counters.bytesDelivered += this.segmentBytes;
-      return;
-    }
-    counters.bytesDelivered += transfer.lastSegmentBytes;
-    counters.transfersDelivered++;
-    this.#deliverCursor = transfer.next;
-    this.#deliverSegment = 0;
+  /** The transfer's last segment has left the last hop and its latency has passed. */
+  complete(transfer: Transfer): void {
+    assert(transfer.flow === this && this.#transfersInFlight > 0, 'completing a transfer this flow does not have');
+    this.#counters.bytesDelivered += transfer.sizeBytes;
+    this.#counters.transfersDelivered++;
     this.#transfersInFlight--;
     // Last, so a callback that sends again sees consistent state.
     transfer.onDelivered();

@@ -1,6 +1,7 @@
 import { FlyerError, isFlyerError } from '../../system/env/errors.ts';
 import { materialize, payloadDigest, realPayload, syntheticPayload, type Payload } from '../../system/env/payload.ts';
 import { defineMethod, type Env } from '../../system/env/types.ts';
+import { NetworkModel } from '../net/index.ts';
 import { Simulation } from '../simulation.ts';
 import { createNemesis } from './fault-setup.ts';
 import type { Scenario, ScenarioContext, ScenarioRun } from './types.ts';
@@ -71,6 +72,16 @@ export const smokeScenario: Scenario = {
         clientDone = true;
       },
     });
+    // Messages cross the segment-level network model: 100 Gb/s ports, two zones joined by one link.
+    sim.setNetwork(new NetworkModel({
+      kernel: sim.kernel,
+      config: {
+        nodes: sim.nodes.map((node) => ({ zone: node.index % 2, lineRateBitsPerSec: 100e9, efficiency: 0.96 })),
+        links: [{ zoneA: 0, zoneB: 1, capacityBitsPerSec: 100e9, efficiency: 0.96, latencyNs: 2_000 }],
+        hopLatencyNs: 1_000,
+        loopbackLatencyNs: 500,
+      },
+    }));
     const nemesis = createNemesis(sim, context, SERVERS, 2);
     sim.start();
     nemesis.start();
