@@ -38,6 +38,7 @@ export class PageFile {
 
   write(offsetBytes: number, bytes: Uint8Array): void {
     assert(offsetBytes >= 0, `negative file offset ${offsetBytes}`);
+    if (bytes.length === 0) return; // POSIX: a zero-length write changes nothing, not even the size
     for (let done = 0; done < bytes.length; ) {
       const at = offsetBytes + done;
       const pageNo = Math.floor(at / PAGE_BYTES);

@@ -38,13 +38,19 @@ export interface MetricsSink {
 }
 
 const SERIES_POINTS_MAX = 65_536;
-/** Histogram buckets grow by 2^(1/8): relative error under 4.5%. */
+/** Histogram buckets grow by 2^(1/8); quantiles report a bucket's geometric middle: error under 4.5%. */
 const BUCKETS_PER_OCTAVE = 8;
+
+/** The geometric middle of a bucket: within 2^(1/16) - 1 (4.4%) of any value in it. */
+function bucketMidpoint(bucket: number): number {
+  return bucket === 0 ? 1 : 2 ** ((bucket - 0.5) / BUCKETS_PER_OCTAVE);
+}
 
 function metricKey(name: string, labels: Labels): string {
   const keys = Object.keys(labels).sort();
   if (keys.length === 0) return name;
-  return `${name}{${keys.map((k) => `${k}="${labels[k]}"`).join(',')}}`;
+  // JSON-quoted values: a value holding quotes or commas cannot collide with another label set.
+  return `${name}{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
 }
 
 class CounterImpl implements Counter {
@@ -80,9 +86,9 @@ class HistogramImpl implements Histogram {
     const rank = q * this.count;
     for (const bucket of sorted) {
       seen += this.#buckets.get(bucket)!;
-      if (seen >= rank) return bucket === 0 ? 1 : 2 ** (bucket / BUCKETS_PER_OCTAVE);
+      if (seen >= rank) return bucketMidpoint(bucket);
     }
-    return 2 ** (sorted[sorted.length - 1]! / BUCKETS_PER_OCTAVE);
+    return bucketMidpoint(sorted[sorted.length - 1]!);
   }
 }
 

@@ -87,7 +87,8 @@ class Sfc32Stream implements RandomStream {
   int(maxExclusive: number): number {
     assert(Number.isSafeInteger(maxExclusive) && maxExclusive > 0, `int() needs a positive bound, got ${maxExclusive}`);
     if (maxExclusive <= 4294967296) return Math.floor(this.next() * maxExclusive);
-    return Math.floor((this.nextU32() * 4294967296 + this.nextU32()) / 18446744073709551616 * maxExclusive);
+    // The 64-bit draw divided by 2^64 can round up to 1.0 in floating point: clamp to the last value.
+    return Math.min(maxExclusive - 1, Math.floor((this.nextU32() * 4294967296 + this.nextU32()) / 18446744073709551616 * maxExclusive));
   }
 
   intBetween(min: number, max: number): number {
