@@ -12,6 +12,8 @@ export class EventHeap {
   #size = 0;
 
   constructor(initialCapacity = 1024) {
+    // At least one slot: growth doubles the capacity, and doubling zero would stay zero.
+    initialCapacity = Math.max(1, Math.floor(initialCapacity));
     this.#times = new Float64Array(initialCapacity);
     this.#seqs = new Float64Array(initialCapacity);
     this.#slots = new Int32Array(initialCapacity);
