@@ -1,3 +1,4 @@
+import { assert } from '../system/env/assert.ts';
 import type { RandomStream } from '../system/env/random.ts';
 
 /**
@@ -75,6 +76,10 @@ export class NetworkFaults {
   }
 }
 
+/** Node indices stay below 2^20 (a million simulated nodes), so the pair key is unique. */
+const NODE_INDEX_LIMIT = 1_048_576;
+
 function pairKey(from: number, to: number): number {
-  return from * 1_048_576 + to;
+  assert(from < NODE_INDEX_LIMIT && to < NODE_INDEX_LIMIT, `node index beyond ${NODE_INDEX_LIMIT}`);
+  return from * NODE_INDEX_LIMIT + to;
 }

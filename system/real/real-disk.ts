@@ -162,7 +162,8 @@ class RealDiskFile implements DiskFile {
     } catch (error) {
       throw diskError(error, `write ${this.name}`);
     } finally {
-      this.#sizeBytes = Math.max(this.#sizeBytes, offsetBytes + written);
+      // A zero-length write changes nothing on disk, so it must not grow the tracked size either.
+      if (written > 0) this.#sizeBytes = Math.max(this.#sizeBytes, offsetBytes + written);
     }
   }
 

@@ -77,3 +77,12 @@ test('bad offsets are INVALID_ARGUMENT and a closed file reports DISK_IO_ERROR',
   await file.close();
   t.true(isFlyerError(await t.throwsAsync(file.write(0, Uint8Array.of(1))), 'DISK_IO_ERROR'));
 });
+
+test('a zero-length write past the end does not grow the file', async (t) => {
+  const { disk: d } = await disk(t);
+  const file = await d.open('f', { create: true });
+  await file.write(0, new Uint8Array(10));
+  await file.write(100, new Uint8Array(0));
+  t.is(file.sizeBytes(), 10);
+  await file.close();
+});

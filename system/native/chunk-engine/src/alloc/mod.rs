@@ -1,0 +1,2 @@
+pub mod bitmap;
+pub mod class_allocator;

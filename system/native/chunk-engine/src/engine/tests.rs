@@ -1,0 +1,330 @@
+//! Engine-level tests through the same entry points the C ABI uses.
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::read::ReadTarget;
+use super::{Engine, Options, UpdateData, UpdateRequest, VerifyReads};
+use crate::crc32c;
+use crate::errors::Code;
+use crate::ffi_types::FceMeta;
+use crate::io::completion::{self, Completion};
+use crate::store::versioning::UpdateKind;
+use crate::types::ChunkId;
+
+/// The completion queue is process-wide and tests run in parallel: completions for other tests' tags
+/// are parked here.
+static PARKED: Mutex<Option<HashMap<u64, Completion>>> = Mutex::new(None);
+static NEXT_TAG: AtomicU64 = AtomicU64::new(1);
+
+fn wait(tag: u64) -> Completion {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        {
+            let mut parked = PARKED.lock().unwrap();
+            let parked = parked.get_or_insert_with(HashMap::new);
+            if let Some(c) = parked.remove(&tag) {
+                return c;
+            }
+            let mut batch = vec![Completion::new(0, 0, 0, 0, FceMeta::default(), ""); 64];
+            let n = completion::harvest(&mut batch);
+            for c in &batch[..n] {
+                parked.insert(c.tag, *c);
+            }
+            if let Some(c) = parked.remove(&tag) {
+                return c;
+            }
+        }
+        assert!(Instant::now() < deadline, "no completion for tag {tag}");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+fn check(c: Completion) -> Completion {
+    assert_eq!(c.status, 0, "operation failed: {}", String::from_utf8_lossy(&c.detail[..c.detail_len as usize]));
+    c
+}
+
+struct Fixture {
+    dir: PathBuf,
+    engine: Arc<Engine>,
+    /// The chunk size updates declare (picks the size class of new slots).
+    chunk_size: std::cell::Cell<u64>,
+}
+
+impl Fixture {
+    fn new(name: &str, options: Options) -> Fixture {
+        let dir = std::env::temp_dir().join(format!("fce-engine-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let engine = Engine::open(dir.clone(), options).unwrap();
+        Fixture { dir, engine, chunk_size: std::cell::Cell::new(64 << 10) }
+    }
+
+    fn reopen(&mut self, options: Options) {
+        self.engine.close().unwrap();
+        self.engine = Engine::open(self.dir.clone(), options).unwrap();
+    }
+
+    fn update(&self, id: ChunkId, kind: UpdateKind, offset: u64, data: &[u8], length: u64, ver: u32) -> Result<FceMeta, (Code, String)> {
+        let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+        let req = UpdateRequest {
+            id, kind, offset_bytes: offset, length_bytes: length, update_ver: ver, chain_ver: 1,
+            chunk_size_bytes: self.chunk_size.get(), checksum: Some(crc32c::crc32c(data)),
+            data: UpdateData { ptr: data.as_ptr(), len: data.len() },
+        };
+        self.engine.submit_update(tag, req).map_err(|e| (e.code, e.detail))?;
+        let c = wait(tag);
+        if c.status != 0 {
+            return Err((code_of(c.status), String::from_utf8_lossy(&c.detail[..c.detail_len as usize]).into()));
+        }
+        Ok(c.meta)
+    }
+
+    fn write(&self, id: ChunkId, offset: u64, data: &[u8]) -> FceMeta {
+        let meta = self.update(id, UpdateKind::Write, offset, data, 0, 0).unwrap();
+        self.commit(id, meta.update_ver)
+    }
+
+    fn commit(&self, id: ChunkId, ver: u32) -> FceMeta {
+        let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+        self.engine.submit_commit(tag, id, ver, 1).unwrap();
+        check(wait(tag)).meta
+    }
+
+    fn read(&self, id: ChunkId, offset: u64, len: usize) -> Result<Vec<u8>, Code> {
+        let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+        let mut out = vec![0u8; len];
+        self.engine.submit_read(tag, id, offset, ReadTarget { ptr: out.as_mut_ptr(), len }).map_err(|e| e.code)?;
+        let c = wait(tag);
+        if c.status != 0 {
+            return Err(code_of(c.status));
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = self.engine.close();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn code_of(status: i32) -> Code {
+    match status {
+        400 => Code::ChunkNotFound,
+        402 => Code::OutOfRange,
+        403 => Code::TooLarge,
+        404 => Code::ChecksumMismatch,
+        405 => Code::PayloadChecksum,
+        406 => Code::NoSpace,
+        other => panic!("unexpected status {other}"),
+    }
+}
+
+fn bytes(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+}
+
+fn options(direct: bool) -> Options {
+    Options { direct_io: direct, checkpoint_bytes: 64 << 10, io_threads: 8, ..Options::default() }
+}
+
+#[test]
+fn write_commit_read_and_replay() {
+    for direct in [true, false] {
+        let mut f = Fixture::new(if direct { "basic-direct" } else { "basic-buffered" }, options(direct));
+        f.chunk_size.set(1 << 20);
+        let id = [1u8; 16];
+        let data = bytes(100_000, 1);
+        let pending = f.update(id, UpdateKind::Write, 0, &data, 0, 0).unwrap();
+        assert_eq!((pending.commit_ver, pending.update_ver), (0, 1));
+        // Not committed yet: not readable.
+        assert_eq!(f.read(id, 0, 10), Err(Code::ChunkNotFound));
+        let meta = f.commit(id, 1);
+        assert_eq!((meta.commit_ver, meta.update_ver, meta.length_bytes), (1, 1, 100_000));
+        assert_eq!(meta.crc32c, crc32c::crc32c(&data));
+        assert_eq!(f.read(id, 0, data.len()).unwrap(), data);
+        assert_eq!(f.read(id, 4095, 5000).unwrap(), data[4095..9095]);
+        assert_eq!(f.read(id, 99_999, 2), Err(Code::OutOfRange));
+        f.reopen(options(direct));
+        assert_eq!(f.engine.meta(&id).unwrap(), meta);
+        assert_eq!(f.read(id, 1, 99_999).unwrap(), data[1..]);
+    }
+}
+
+#[test]
+fn append_overwrite_truncate_keep_checksums_right() {
+    let f = Fixture::new("layouts", options(true));
+    let id = [2u8; 16];
+    let mut expect = bytes(5000, 2);
+    f.write(id, 0, &expect);
+    let slot_before = f.engine.locate(&id).unwrap();
+    f.engine.unpin(slot_before.pin_token).unwrap();
+    // Append with a gap: in place (same slot), zero filled.
+    let tail = bytes(3000, 3);
+    let meta = f.write(id, 9000, &tail);
+    expect.resize(9000, 0);
+    expect.extend_from_slice(&tail);
+    assert_eq!(meta.crc32c, crc32c::crc32c(&expect));
+    let slot_after = f.engine.locate(&id).unwrap();
+    f.engine.unpin(slot_after.pin_token).unwrap();
+    assert_eq!(slot_before.offset_bytes, slot_after.offset_bytes, "append stays in place");
+    // Overwrite in the middle: copy-on-write into another slot.
+    let middle = bytes(100, 4);
+    let meta = f.write(id, 10, &middle);
+    expect[10..110].copy_from_slice(&middle);
+    assert_eq!(meta.crc32c, crc32c::crc32c(&expect));
+    assert_eq!(f.read(id, 0, expect.len()).unwrap(), expect);
+    let moved = f.engine.locate(&id).unwrap();
+    f.engine.unpin(moved.pin_token).unwrap();
+    assert_ne!(moved.offset_bytes, slot_after.offset_bytes);
+    // Shrink, then extend with zeros.
+    let p = f.update(id, UpdateKind::Truncate, 0, &[], 777, 0).unwrap();
+    let meta = f.commit(id, p.update_ver);
+    expect.truncate(777);
+    assert_eq!((meta.length_bytes, meta.crc32c), (777, crc32c::crc32c(&expect)));
+    f.chunk_size.set(128 << 10);
+    let p = f.update(id, UpdateKind::Truncate, 0, &[], 70_000, 0).unwrap();
+    let meta = f.commit(id, p.update_ver);
+    expect.resize(70_000, 0);
+    assert_eq!(meta.crc32c, crc32c::crc32c(&expect));
+    assert_eq!(f.read(id, 0, expect.len()).unwrap(), expect);
+    // Grow past the 64 KiB slot: copy-on-write into the 128 KiB class.
+    let big = bytes(100_000, 5);
+    let meta = f.write(id, 0, &big);
+    assert_eq!(meta.crc32c, crc32c::crc32c(&big));
+    let space = f.engine.space().unwrap();
+    assert_eq!(space.used_slots, 1);
+    assert_eq!(space.referenced_slots, 1);
+}
+
+#[test]
+fn pending_is_invisible_and_pinned_slot_survives_commit() {
+    let f = Fixture::new("pins", options(true));
+    let id = [3u8; 16];
+    let old = bytes(8192, 6);
+    f.write(id, 0, &old);
+    let pin = f.engine.locate(&id).unwrap();
+    let new = bytes(8192, 7);
+    let p = f.update(id, UpdateKind::Replace, 0, &new, 0, 0).unwrap();
+    assert_eq!((p.commit_ver, p.update_ver), (1, 2));
+    assert_eq!(f.read(id, 0, 8192).unwrap(), old, "pending replace is not visible");
+    f.commit(id, 2);
+    assert_eq!(f.read(id, 0, 8192).unwrap(), new);
+    assert_eq!(f.engine.space().unwrap().used_slots, 2, "old slot kept while pinned");
+    f.engine.unpin(pin.pin_token).unwrap();
+    assert_eq!(f.engine.space().unwrap().used_slots, 1);
+}
+
+#[test]
+fn corruption_is_detected_not_returned() {
+    let f = Fixture::new("corrupt", options(false));
+    let id = [4u8; 16];
+    f.write(id, 0, &bytes(10_000, 8));
+    let loc = f.engine.locate(&id).unwrap();
+    f.engine.unpin(loc.pin_token).unwrap();
+    let path = f.dir.join("data").join("class-64k.dat");
+    let mut raw = std::fs::read(&path).unwrap();
+    raw[loc.offset_bytes as usize + 1234] ^= 0x40;
+    std::fs::write(&path, raw).unwrap();
+    assert_eq!(f.read(id, 0, 10_000), Err(Code::ChecksumMismatch));
+    assert_eq!(f.read(id, 5000, 10), Err(Code::ChecksumMismatch), "partial reads verify the whole chunk");
+    // Copy-on-write of a corrupt chunk fails instead of spreading the damage.
+    assert_eq!(f.update(id, UpdateKind::Write, 0, b"x", 0, 0).unwrap_err().0, Code::ChecksumMismatch);
+}
+
+#[test]
+fn remove_and_remove_range_give_space_back() {
+    let f = Fixture::new("remove", options(true));
+    f.chunk_size.set(128 << 10);
+    for i in 0..40u8 {
+        f.write([i; 16], 0, &bytes(70_000, i));
+    }
+    let space = f.engine.space().unwrap();
+    assert_eq!((space.chunk_count, space.used_slots), (40, 40));
+    assert!(space.reserved_bytes >= 40 * (128 << 10));
+    let p = f.update([0; 16], UpdateKind::Remove, 0, &[], 0, 0).unwrap();
+    let meta = f.commit([0; 16], p.update_ver);
+    assert_eq!(meta.flags & crate::ffi_types::META_REMOVED, crate::ffi_types::META_REMOVED);
+    assert!(f.engine.meta(&[0; 16]).is_err());
+    let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    f.engine.submit_remove_range(tag, [0; 16], [30; 16], 1000).unwrap();
+    assert_eq!(check(wait(tag)).value, 29);
+    assert_eq!(f.engine.list(&[0; 16], &[255; 16], 100).unwrap().len(), 10);
+    assert_eq!(f.engine.last(&[0; 16], &[35; 16]).unwrap().id, [34; 16]);
+    let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    f.engine.submit_remove_range(tag, [0; 16], [255; 16], 1000).unwrap();
+    check(wait(tag));
+    let space = f.engine.space().unwrap();
+    assert_eq!((space.chunk_count, space.used_slots, space.reserved_bytes), (0, 0, 0), "empty groups are punched");
+}
+
+#[test]
+fn compaction_empties_sparse_groups() {
+    let f = Fixture::new("compact", Options { reserve_bytes: 64 << 20, ..options(true) });
+    let small = bytes(1000, 9);
+    for i in 0..300u32 {
+        let mut id = [0u8; 16];
+        id[12..].copy_from_slice(&i.to_be_bytes());
+        f.write(id, 0, &small);
+    }
+    // Keep 20 chunks in group 0 (ids 0..20) and free 20 slots of group 1.
+    let id_of = |i: u32| { let mut id = [0u8; 16]; id[12..].copy_from_slice(&i.to_be_bytes()); id };
+    let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    f.engine.submit_remove_range(tag, id_of(20), id_of(256), 1000).unwrap();
+    check(wait(tag));
+    let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    f.engine.submit_remove_range(tag, id_of(256), id_of(276), 1000).unwrap();
+    check(wait(tag));
+    let before = f.engine.space().unwrap();
+    let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    f.engine.submit_compact(tag, 1000).unwrap();
+    assert_eq!(check(wait(tag)).value, 20);
+    let after = f.engine.space().unwrap();
+    assert_eq!(after.used_slots, 44);
+    assert!(after.reserved_bytes < before.reserved_bytes, "{} -> {}", before.reserved_bytes, after.reserved_bytes);
+    for i in (0..20).chain(276..300) {
+        assert_eq!(f.read(id_of(i), 0, 1000).unwrap(), small);
+    }
+}
+
+#[test]
+fn torn_wal_tail_is_ignored_on_replay() {
+    let mut f = Fixture::new("torn", Options { checkpoint_bytes: 1 << 30, ..options(true) });
+    let id = [5u8; 16];
+    f.write(id, 0, &bytes(4096, 10));
+    // Simulate a crash mid-write: garbage after the last record of the live segment.
+    let segments = crate::store::wal::list_segments(&f.dir.join("meta")).unwrap();
+    let (_, path) = segments.last().unwrap();
+    let mut raw = std::fs::read(path).unwrap();
+    let end = raw.iter().rposition(|b| *b != 0).unwrap() + 1;
+    raw[end..end + 12].copy_from_slice(&[40, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    std::fs::write(path, raw).unwrap();
+    f.reopen(Options { verify_reads: VerifyReads::Always, ..options(true) });
+    assert_eq!(f.read(id, 0, 4096).unwrap(), bytes(4096, 10));
+}
+
+#[test]
+fn capacity_limit_gives_no_space_then_recovers() {
+    let f = Fixture::new("capacity", Options { capacity_bytes: 1 << 20, reserve_bytes: 64 << 10, reject_create_ratio: 1.0, ..options(true) });
+    let data = bytes(60_000, 11);
+    let mut written = 0u8;
+    let err = loop {
+        match f.update([written; 16], UpdateKind::Write, 0, &data, 0, 0) {
+            Ok(m) => {
+                f.commit([written; 16], m.update_ver);
+                written += 1;
+            }
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.0, Code::NoSpace);
+    assert_eq!(written, 16);
+    let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    f.engine.submit_remove_range(tag, [0; 16], [4; 16], 10).unwrap();
+    check(wait(tag));
+    f.write([100; 16], 0, &data);
+}

@@ -1,0 +1,324 @@
+/**
+ * The ChunkStore of real mode: a thin TypeScript face on the Rust chunk engine. Each operation is one
+ * synchronous submit call (validate, queue, return) plus one completion harvested in bulk by the
+ * CompletionHub; payload and read buffers are handed to the engine by pointer and kept referenced until
+ * their completion, so data is copied at most once (into 4 KiB-aligned memory for O_DIRECT) and large
+ * aligned reads land straight in the result buffer.
+ */
+import { resolve } from 'node:path';
+import koffi from 'koffi';
+import type {
+  ChunkId, ChunkMeta, ChunkReadResult, ChunkStore, ChunkStoreOptions, ChunkUpdateRequest, SpaceInfo,
+} from '../../env/chunk-store.ts';
+import { FlyerError } from '../../env/errors.ts';
+import { materialize, RealPayload } from '../../env/payload.ts';
+import { errorDetail, nativeError } from './codes.ts';
+import { completionHub, type CompletionHub } from './completions.ts';
+import { countArg, idArg, nextId, U32_MAX } from './ids.ts';
+import {
+  Completion, LOCATION_BYTES, META_BYTES, SPACE_BYTES, UPDATE_BYTES, UpdateKindCode, decodeLocation, decodeMeta, decodeSpace,
+  encodeUpdate, readU64, toChunkMeta, type ChunkLocation, type EngineStats,
+} from './layout.ts';
+import { loadNativeLibrary, type NativeLibrary } from './library.ts';
+import { encodeOptions, type NativeEngineOptions } from './options.ts';
+
+export interface NativeChunkStoreOptions extends ChunkStoreOptions {
+  readonly engine?: NativeEngineOptions;
+}
+
+const ERR_CAP = 1024;
+const LIST_PAGE = 4096;
+const BLOCK_BYTES = 4096;
+/** Reads at least this large and 4 KiB aligned get an aligned buffer, so O_DIRECT reads need no copy. */
+const ALIGNED_READ_MIN_BYTES = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+/** A Buffer of `length` bytes whose first byte sits on a 4 KiB boundary. */
+function alignedBuffer(length: number): Buffer {
+  const raw = Buffer.allocUnsafeSlow(length + BLOCK_BYTES);
+  const address = koffi.address(raw) as bigint;
+  const pad = Number((BigInt(BLOCK_BYTES) - (address % BigInt(BLOCK_BYTES))) % BigInt(BLOCK_BYTES));
+  return raw.subarray(pad, pad + length);
+}
+
+export class NativeChunkStore implements ChunkStore {
+  readonly targetId: number;
+  readonly path: string;
+  readonly #lib: NativeLibrary;
+  readonly #hub: CompletionHub;
+  readonly #handle: number;
+  // Scratch buffers for synchronous calls: the engine copies out of or into them before returning.
+  readonly #err = Buffer.alloc(ERR_CAP);
+  readonly #request = Buffer.alloc(UPDATE_BYTES);
+  readonly #requestView = new DataView(this.#request.buffer, this.#request.byteOffset, UPDATE_BYTES);
+  readonly #metaOut = Buffer.alloc(META_BYTES);
+  readonly #spaceOut = Buffer.alloc(SPACE_BYTES);
+  readonly #locationOut = Buffer.alloc(LOCATION_BYTES);
+  #inflight = 0;
+  #idle: (() => void) | undefined;
+  #closed = false;
+
+  private constructor(lib: NativeLibrary, handle: number, options: NativeChunkStoreOptions) {
+    this.#lib = lib;
+    this.#hub = completionHub(lib);
+    this.#handle = handle;
+    this.targetId = options.targetId;
+    this.path = options.path;
+  }
+
+  /** Opens (replaying the log) or creates the engine in `options.path`; runs off the event loop. */
+  static async open(options: NativeChunkStoreOptions): Promise<NativeChunkStore> {
+    const lib = loadNativeLibrary();
+    completionHub(lib);
+    const path = Buffer.from(resolve(options.path));
+    const encoded = encodeOptions(options.engine ?? {}, options.create ?? true);
+    const handleOut = Buffer.alloc(8);
+    const err = Buffer.alloc(ERR_CAP);
+    const status = await new Promise<number>((done, fail) => {
+      lib.fce_open.async(path, path.length, encoded, handleOut, err, ERR_CAP, (error, rc) => (error ? fail(error) : done(rc)));
+    });
+    if (status !== 0) throw nativeError(status, errorDetail(err));
+    return new NativeChunkStore(lib, readU64(new DataView(handleOut.buffer, handleOut.byteOffset, 8), 0), options);
+  }
+
+  #fail(status: number): never {
+    throw nativeError(status, errorDetail(this.#err));
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new FlyerError('CHUNK_ENGINE_CLOSED', `chunk store of target ${this.targetId} is closed`);
+  }
+
+  /** Registers an operation, runs its submit call, and resolves with `decode` of its completion. */
+  #submit<T>(submit: (tag: number) => number, decode: (view: DataView, at: number) => T, keep: unknown): Promise<T> {
+    this.#checkOpen();
+    return new Promise<T>((resolvePromise, reject) => {
+      const tag = this.#hub.begin((view, at) => {
+        this.#settled();
+        const status = Completion.status(view, at);
+        if (status === 0) resolvePromise(decode(view, at));
+        else reject(nativeError(status, Completion.detail(view, at)));
+      }, keep);
+      this.#inflight++;
+      const status = submit(tag);
+      if (status !== 0) {
+        this.#hub.cancel(tag);
+        this.#settled();
+        reject(nativeError(status, errorDetail(this.#err)));
+      }
+    });
+  }
+
+  #settled(): void {
+    this.#inflight--;
+    if (this.#inflight === 0 && this.#idle) this.#idle();
+  }
+
+  read(chunkId: ChunkId, offsetBytes: number, lengthBytes: number): Promise<ChunkReadResult> {
+    try {
+      const id = idArg(chunkId);
+      countArg(offsetBytes, 'offsetBytes');
+      countArg(lengthBytes, 'lengthBytes');
+      const aligned = lengthBytes >= ALIGNED_READ_MIN_BYTES && offsetBytes % BLOCK_BYTES === 0 && lengthBytes % BLOCK_BYTES === 0;
+      const dst = aligned ? alignedBuffer(lengthBytes) : Buffer.allocUnsafe(lengthBytes);
+      return this.#submit(
+        (tag) => this.#lib.fce_read(this.#handle, tag, id, id.length, offsetBytes, lengthBytes, dst, this.#err, ERR_CAP),
+        (view, at) => ({ payload: new RealPayload(dst), meta: toChunkMeta(Completion.meta(view, at)) }),
+        dst,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  update(request: ChunkUpdateRequest): Promise<ChunkMeta> {
+    try {
+      const id = idArg(request.chunkId);
+      const u = request.update;
+      let data: Uint8Array = EMPTY;
+      let offsetBytes = 0;
+      let lengthBytes = 0;
+      let checksum: number | undefined;
+      switch (u.kind) {
+        case 'write':
+          offsetBytes = countArg(u.offsetBytes, 'offsetBytes');
+          data = materialize(u.payload);
+          checksum = u.checksum;
+          break;
+        case 'replace':
+          data = materialize(u.payload);
+          break;
+        case 'truncate':
+          lengthBytes = countArg(u.lengthBytes, 'lengthBytes');
+          break;
+        case 'remove':
+          break;
+        default:
+          throw new FlyerError('INVALID_ARGUMENT', `unknown update kind ${(u as { kind: unknown }).kind}`);
+      }
+      encodeUpdate(this.#requestView, {
+        chunkId: id,
+        kind: UpdateKindCode[u.kind],
+        updateVersion: countArg(request.updateVersion, 'updateVersion', U32_MAX),
+        chainVersion: countArg(request.chainVersion, 'chainVersion', U32_MAX),
+        checksum: checksum === undefined ? undefined : countArg(checksum >>> 0, 'checksum', U32_MAX),
+        offsetBytes,
+        lengthBytes,
+        chunkSizeBytes: countArg(request.chunkSizeBytes, 'chunkSizeBytes'),
+      });
+      return this.#submit(
+        (tag) => this.#lib.fce_update(this.#handle, tag, this.#request, data, data.length, this.#err, ERR_CAP),
+        (view, at) => toChunkMeta(Completion.meta(view, at)),
+        data,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  commit(chunkId: ChunkId, updateVersion: number, chainVersion: number): Promise<ChunkMeta> {
+    try {
+      const id = idArg(chunkId);
+      countArg(updateVersion, 'updateVersion', U32_MAX);
+      countArg(chainVersion, 'chainVersion', U32_MAX);
+      return this.#submit(
+        (tag) => this.#lib.fce_commit(this.#handle, tag, id, id.length, updateVersion, chainVersion, this.#err, ERR_CAP),
+        (view, at) => toChunkMeta(Completion.meta(view, at)),
+        undefined,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  meta(chunkId: ChunkId): Promise<ChunkMeta | undefined> {
+    try {
+      this.#checkOpen();
+      const id = idArg(chunkId);
+      const status = this.#lib.fce_meta(this.#handle, id, id.length, this.#metaOut, this.#err, ERR_CAP);
+      if (status === 400) return Promise.resolve(undefined);
+      if (status !== 0) this.#fail(status);
+      return Promise.resolve(toChunkMeta(decodeMeta(new DataView(this.#metaOut.buffer, this.#metaOut.byteOffset, META_BYTES), 0)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Metadata in id order over [begin, end), paged through the engine LIST_PAGE at a time. */
+  list(begin: ChunkId, end: ChunkId, limit: number): Promise<ChunkMeta[]> {
+    try {
+      this.#checkOpen();
+      let from: Uint8Array | undefined = idArg(begin, 'begin');
+      const to = idArg(end, 'end');
+      countArg(limit, 'limit');
+      const out: ChunkMeta[] = [];
+      const page = Buffer.alloc(Math.min(limit, LIST_PAGE) * META_BYTES);
+      const pageView = new DataView(page.buffer, page.byteOffset, page.byteLength);
+      const countOut = Buffer.alloc(4);
+      while (from !== undefined && out.length < limit) {
+        const want = Math.min(limit - out.length, LIST_PAGE);
+        const fromBuf = idArg(from, 'begin');
+        const status = this.#lib.fce_list(this.#handle, fromBuf, 16, to, 16, want, page, want, countOut, this.#err, ERR_CAP);
+        if (status !== 0) this.#fail(status);
+        const n = countOut.readUInt32LE(0);
+        for (let i = 0; i < n; i++) out.push(toChunkMeta(decodeMeta(pageView, i * META_BYTES)));
+        if (n < want) break;
+        from = nextId(out[out.length - 1]!.chunkId);
+      }
+      return Promise.resolve(out);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The chunk with the largest id in [begin, end), if any (3FS queryLastChunk). */
+  lastChunk(begin: ChunkId, end: ChunkId): Promise<ChunkMeta | undefined> {
+    try {
+      this.#checkOpen();
+      const from = idArg(begin, 'begin');
+      const to = idArg(end, 'end');
+      const status = this.#lib.fce_last(this.#handle, from, 16, to, 16, this.#metaOut, this.#err, ERR_CAP);
+      if (status === 400) return Promise.resolve(undefined);
+      if (status !== 0) this.#fail(status);
+      return Promise.resolve(toChunkMeta(decodeMeta(new DataView(this.#metaOut.buffer, this.#metaOut.byteOffset, META_BYTES), 0)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  removeRange(begin: ChunkId, end: ChunkId, limit: number): Promise<number> {
+    try {
+      const from = idArg(begin, 'begin');
+      const to = idArg(end, 'end');
+      countArg(limit, 'limit', U32_MAX);
+      return this.#submit(
+        (tag) => this.#lib.fce_remove_range(this.#handle, tag, from, 16, to, 16, limit, this.#err, ERR_CAP),
+        (view, at) => Completion.value(view, at),
+        undefined,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Moves live chunks out of sparse groups so whole groups can be given back; resolves to the moves made. */
+  compact(maxMoves = 1024): Promise<number> {
+    try {
+      countArg(maxMoves, 'maxMoves', U32_MAX);
+      return this.#submit(
+        (tag) => this.#lib.fce_compact(this.#handle, tag, maxMoves, this.#err, ERR_CAP),
+        (view, at) => Completion.value(view, at),
+        undefined,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Every engine counter: space, slots, pins, checkpoints, flags. Synchronous and cheap. */
+  stats(): EngineStats {
+    this.#checkOpen();
+    const status = this.#lib.fce_space(this.#handle, this.#spaceOut, this.#err, ERR_CAP);
+    if (status !== 0) this.#fail(status);
+    return decodeSpace(new DataView(this.#spaceOut.buffer, this.#spaceOut.byteOffset, SPACE_BYTES));
+  }
+
+  spaceInfo(): Promise<SpaceInfo> {
+    try {
+      const s = this.stats();
+      return Promise.resolve({ capacityBytes: s.capacityBytes, usedBytes: s.usedBytes, freeBytes: s.freeBytes, lowSpace: s.lowSpace });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Pins the committed version of a chunk and returns the buffered fd and byte offset of its bytes, for
+   * callers that do their own I/O (node:fs). Call `unpin(location.pinToken)` when done.
+   */
+  locate(chunkId: ChunkId): ChunkLocation {
+    this.#checkOpen();
+    const id = idArg(chunkId);
+    const status = this.#lib.fce_locate(this.#handle, id, id.length, this.#locationOut, this.#err, ERR_CAP);
+    if (status !== 0) this.#fail(status);
+    return decodeLocation(new DataView(this.#locationOut.buffer, this.#locationOut.byteOffset, LOCATION_BYTES));
+  }
+
+  unpin(pinToken: bigint): void {
+    this.#checkOpen();
+    const status = this.#lib.fce_unpin(this.#handle, pinToken, this.#err, ERR_CAP);
+    if (status !== 0) this.#fail(status);
+  }
+
+  /** Waits for this store's operations, then flushes the log, checkpoints and releases the directory. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#inflight > 0) await new Promise<void>((done) => (this.#idle = done));
+    const err = Buffer.alloc(ERR_CAP);
+    const status = await new Promise<number>((done, fail) => {
+      this.#lib.fce_close.async(this.#handle, err, ERR_CAP, (error, rc) => (error ? fail(error) : done(rc)));
+    });
+    if (status !== 0) throw nativeError(status, errorDetail(err));
+  }
+}
