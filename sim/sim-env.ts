@@ -96,16 +96,19 @@ class SimClock implements Clock {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(new FlyerError('ABORTED', 'sleep aborted'));
       let done = false;
-      this.node.kernel.scheduleWake(this.node.kernel.nowNs + Math.ceil(durationNs), this.node.index, this.incarnation, () => {
-        if (done) return;
-        done = true;
-        resolve();
-      });
-      signal?.addEventListener('abort', () => {
+      // The listener is removed when the sleep ends: a long-lived signal must not collect one per sleep.
+      const onAbort = (): void => {
         if (done) return;
         done = true;
         reject(new FlyerError('ABORTED', 'sleep aborted'));
-      }, { once: true });
+      };
+      this.node.kernel.scheduleWake(this.node.kernel.nowNs + Math.ceil(durationNs), this.node.index, this.incarnation, () => {
+        if (done) return;
+        done = true;
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

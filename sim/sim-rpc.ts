@@ -122,9 +122,11 @@ export class SimRpc implements Rpc {
     const deadlineNs = kernel.nowNs + timeoutNs;
     return new Promise<Uint8Array>((resolve, reject) => {
       let settled = false;
+      const onAbort = (): void => settle(new FlyerError('ABORTED', `call to ${to}`));
       const settle = (outcome: Outcome | FlyerError): void => {
         if (settled) return;
         settled = true;
+        options.signal?.removeEventListener('abort', onAbort);
         if (outcome instanceof FlyerError) reject(outcome);
         else if (outcome.ok) resolve(outcome.bytes);
         else reject(FlyerError.fromWire(outcome.wire, outcome.detail));
@@ -133,7 +135,7 @@ export class SimRpc implements Rpc {
         settle(new FlyerError('RPC_TIMEOUT', `to ${to} after ${timeoutNs} ns`)));
       if (options.signal) {
         if (options.signal.aborted) return settle(new FlyerError('ABORTED', `call to ${to}`));
-        options.signal.addEventListener('abort', () => settle(new FlyerError('ABORTED', `call to ${to}`)), { once: true });
+        options.signal.addEventListener('abort', onAbort, { once: true });
       }
       const targetRpc = this.fabric.rpcOf(targetNode);
       const request = targetRpc ? prepare(targetRpc) : undefined;

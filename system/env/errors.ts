@@ -72,6 +72,15 @@ export const ErrorCodes = {
   CLIENT_NO_SERVING_TARGET: { wire: 651, message: 'no serving target for the chain' },
   CLIENT_RETRIES_EXHAUSTED: { wire: 652, message: 'retries exhausted' },
   CLIENT_READ_CHECKSUM: { wire: 653, message: 'read data does not match its checksum' },
+  // Transactional KV.
+  KV_CONFLICT: { wire: 700, message: 'transaction conflicted with a concurrent commit and retries ran out' },
+  KV_TRANSACTION_TOO_OLD: { wire: 701, message: 'transaction read version is older than the store keeps' },
+  KV_TRANSACTION_DONE: { wire: 702, message: 'transaction used after it finished' },
+  KV_STORE_CLOSED: { wire: 703, message: 'kv store is closed' },
+  KV_KEY_TOO_LARGE: { wire: 704, message: 'kv key exceeds the size limit' },
+  KV_VALUE_TOO_LARGE: { wire: 705, message: 'kv value exceeds the size limit' },
+  KV_TRANSACTION_TOO_LARGE: { wire: 706, message: 'transaction writes exceed the size limit' },
+  KV_INVERTED_RANGE: { wire: 707, message: 'range end is before its begin' },
   // Simulation.
   SIM_NODE_UNKNOWN: { wire: 300, message: 'unknown simulated node' },
   SIM_DEADLOCK: { wire: 301, message: 'simulation has pending work but no events' },

@@ -85,3 +85,24 @@ test('a paused node resumes where it was, with its wakes delivered late', async 
   await sim.run();
   t.deepEqual(wokeAt, [5_000]);
 });
+
+test('many sleeps and calls on one long-lived abort signal leave no listeners behind', async (t) => {
+  const sim = new Simulation({ seed: 14 });
+  const ping = defineMethod<Record<string, never>, number>(1, 2, 'test.ping');
+  let completed = 0;
+  sim.addNode('server', { boot: (env) => env.rpc.serve(ping, async () => 1) });
+  sim.addNode('n', {
+    boot: async (env) => {
+      const controller = new AbortController();
+      for (let i = 0; i < 50; i++) {
+        await env.clock.sleep(10, controller.signal);
+        await env.rpc.call('server', ping, {}, { signal: controller.signal });
+        completed++;
+      }
+    },
+  });
+  sim.start();
+  await sim.run();
+  t.is(completed, 50);
+  t.deepEqual(sim.failures, []);
+});
