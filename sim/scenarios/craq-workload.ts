@@ -33,6 +33,7 @@ export class CraqHistory {
   acknowledgedWrites = 0;
   failedReads = 0;
   unknownWrites = 0;
+  lastReadError: string | undefined;
 
   record(chunkId: string, op: RegisterOp): void {
     let ops = this.byChunk.get(chunkId);
@@ -79,6 +80,7 @@ export async function readValue(client: StorageClient, chunk: ChunkRef, chunkSiz
   } catch (error) {
     if (!isFlyerError(error)) throw error;
     if (error.code === 'CHUNK_NOT_FOUND') return ABSENT_VALUE;
+    history.lastReadError = error.message;
     return undefined;
   }
 }

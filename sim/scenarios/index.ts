@@ -1,11 +1,12 @@
 import { FlyerError } from '../../system/env/errors.ts';
+import { craqScenario } from './craq.ts';
 import { smokeScenario } from './smoke.ts';
 import { toyCounterScenario } from './toy-counter.ts';
 import type { Scenario } from './types.ts';
 
 /** Every scenario `flyer sim run NAME` knows, by name. */
 export const scenarios: ReadonlyMap<string, Scenario> = new Map(
-  [smokeScenario, toyCounterScenario].map((scenario) => [scenario.name, scenario]),
+  [smokeScenario, toyCounterScenario, craqScenario].map((scenario) => [scenario.name, scenario]),
 );
 
 export function findScenario(name: string): Scenario {
