@@ -133,7 +133,10 @@ function checkHistories(history: CraqHistory): string[] {
   const violations: string[] = [];
   for (const [chunkId, ops] of history.byChunk) {
     const result = checkRegisterHistory(ops, ABSENT_VALUE);
-    if (!result.ok) violations.push(`chunk ${chunkId}: history of ${ops.length} ops is not linearizable`);
+    if (!result.ok) {
+      const trace = ops.map((op) => `${op.kind}(${op.value})@[${(op.invokeNs / 1e6).toFixed(1)},${op.completeNs === undefined ? '?' : (op.completeNs / 1e6).toFixed(1)}]ms`);
+      violations.push(`chunk ${chunkId}: history of ${ops.length} ops is not linearizable: ${trace.join(' ')}`);
+    }
   }
   return violations;
 }

@@ -1,10 +1,12 @@
 /**
  * The process-wide completion hub. The engine pushes finished operations onto one queue and signals an
- * eventfd; libuv watches that fd (koffi.node.poll, an epoll registration on the event loop itself), so
- * a burst of completions costs one wake-up and one synchronous harvest call. The alternative, a koffi
- * async call per I/O, costs 30-110 us each on this machine (toolchain notes §5) and caps a queue of 64
- * random reads far below the disk. The poll handle is referenced only while operations are pending,
- * so an idle engine never keeps the process alive.
+ * eventfd (its io_uring signals the same fd); libuv watches that fd (koffi.node.poll, an epoll
+ * registration on the event loop itself), so a burst of completions costs one wake-up and one
+ * synchronous harvest call, which also reaps the ring. The alternative, a koffi async call per I/O,
+ * costs 30-110 us each on this machine (toolchain notes §5) and caps a queue of 64 random reads far
+ * below the disk. Reads submitted during one turn of the event loop are queued on the ring and sent
+ * with a single fce_flush from a microtask. The poll handle is referenced only while operations are
+ * pending, so an idle engine never keeps the process alive.
  */
 import koffi from 'koffi';
 import { FlyerError } from '../../env/errors.ts';
@@ -14,22 +16,26 @@ import type { NativeLibrary } from './library.ts';
 /** Receives the completion record at `at` in `view`; must copy anything it keeps (the buffer is reused). */
 export type Settle = (view: DataView, at: number) => void;
 
-interface PendingOp {
-  readonly settle: Settle;
-  /** Buffers the engine reads or writes until completion: referenced here so they stay alive. */
-  readonly keep: unknown;
-}
-
 const HARVEST_BATCH = 512;
 
 export class CompletionHub {
   readonly #lib: NativeLibrary;
-  readonly #pending = new Map<number, PendingOp>();
+  // Pending operations by tag. A tag is a slot index, reused once its operation settled (or its submit
+  // failed, in which case no completion can ever carry it): arrays, not a Map, as this is per I/O.
+  readonly #settles: (Settle | undefined)[] = [];
+  /** Buffers the engine reads or writes until completion: referenced here so they stay alive. */
+  readonly #keeps: unknown[] = [];
+  readonly #freeTags: number[] = [];
+  #pendingCount = 0;
   readonly #buffer = Buffer.alloc(HARVEST_BATCH * COMPLETION_BYTES);
   readonly #view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
   readonly #poll: ReturnType<typeof koffi.node.poll>;
-  #nextTag = 1;
   #referenced = false;
+  #flushQueued = false;
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    this.#lib.fce_flush();
+  };
 
   constructor(lib: NativeLibrary) {
     this.#lib = lib;
@@ -40,24 +46,37 @@ export class CompletionHub {
   }
 
   get pendingCount(): number {
-    return this.#pending.size;
+    return this.#pendingCount;
   }
 
   /** Registers an operation and returns its tag; pass the tag to the native submit call. */
   begin(settle: Settle, keep: unknown): number {
-    const tag = this.#nextTag++;
-    this.#pending.set(tag, { settle, keep });
+    const tag = this.#freeTags.pop() ?? this.#settles.length;
+    this.#settles[tag] = settle;
+    this.#keeps[tag] = keep;
+    this.#pendingCount++;
     if (!this.#referenced) {
       this.#poll.ref();
       this.#referenced = true;
+    }
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
     }
     return tag;
   }
 
   /** The submit call failed synchronously: no completion will come for `tag`. */
   cancel(tag: number): void {
-    this.#pending.delete(tag);
+    this.#release(tag);
     this.#maybeUnref();
+  }
+
+  #release(tag: number): void {
+    this.#settles[tag] = undefined;
+    this.#keeps[tag] = undefined;
+    this.#freeTags.push(tag);
+    this.#pendingCount--;
   }
 
   /** Harvests and settles everything completed so far. Runs on readiness of the eventfd. */
@@ -67,10 +86,10 @@ export class CompletionHub {
       for (let i = 0; i < n; i++) {
         const at = i * COMPLETION_BYTES;
         const tag = Completion.tag(this.#view, at);
-        const op = this.#pending.get(tag);
-        if (op === undefined) continue; // a tag from a cancelled submit cannot complete; nothing else is unknown
-        this.#pending.delete(tag);
-        op.settle(this.#view, at);
+        const settle = this.#settles[tag];
+        if (settle === undefined) throw new FlyerError('ASSERTION', `completion for unknown tag ${tag}`);
+        this.#release(tag);
+        settle(this.#view, at);
       }
       if (n < HARVEST_BATCH) break;
     }
@@ -78,7 +97,7 @@ export class CompletionHub {
   }
 
   #maybeUnref(): void {
-    if (this.#referenced && this.#pending.size === 0) {
+    if (this.#referenced && this.#pendingCount === 0) {
       this.#poll.unref();
       this.#referenced = false;
     }

@@ -2,13 +2,13 @@
 import { FlyerError } from '../../env/errors.ts';
 import { ID_BYTES } from './layout.ts';
 
-/** The id as a Buffer view (no copy), or CHUNK_INVALID_ID. */
-export function idArg(chunkId: unknown, name = 'chunk id'): Buffer {
+/** The id itself (koffi passes any Uint8Array by pointer, honouring byteOffset), or CHUNK_INVALID_ID. */
+export function idArg(chunkId: unknown, name = 'chunk id'): Uint8Array {
   if (!(chunkId instanceof Uint8Array) || chunkId.length !== ID_BYTES) {
     const got = chunkId instanceof Uint8Array ? `${chunkId.length} bytes` : typeof chunkId;
     throw new FlyerError('CHUNK_INVALID_ID', `${name} must be ${ID_BYTES} bytes, got ${got}`);
   }
-  return Buffer.isBuffer(chunkId) ? chunkId : Buffer.from(chunkId.buffer, chunkId.byteOffset, chunkId.length);
+  return chunkId;
 }
 
 export function countArg(value: number, name: string, max = Number.MAX_SAFE_INTEGER): number {

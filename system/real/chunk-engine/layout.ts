@@ -66,17 +66,38 @@ export function decodeMeta(view: DataView, at: number): DecodedMeta {
   };
 }
 
-/** Strips the engine-only `flags` so callers get exactly a ChunkMeta. */
+/** Drops the engine-only `flags` so callers get exactly a ChunkMeta (no object spread: this is hot). */
 export function toChunkMeta(meta: DecodedMeta): ChunkMeta {
-  const { flags: _flags, ...rest } = meta;
-  return rest;
+  return {
+    chunkId: meta.chunkId,
+    lengthBytes: meta.lengthBytes,
+    commitVersion: meta.commitVersion,
+    updateVersion: meta.updateVersion,
+    chainVersion: meta.chainVersion,
+    crc32c: meta.crc32c,
+  };
 }
+
+/** A completion's meta for a chunk whose id the caller already holds (reads): no id decode. */
+export function metaWithId(view: DataView, at: number, chunkId: Uint8Array): ChunkMeta {
+  return {
+    chunkId,
+    lengthBytes: view.getUint32(at + 16, true),
+    commitVersion: view.getUint32(at + 20, true),
+    updateVersion: view.getUint32(at + 24, true),
+    chainVersion: view.getUint32(at + 28, true),
+    crc32c: view.getUint32(at + 32, true),
+  };
+}
+
+/** Where a completion record's meta starts. */
+export const COMPLETION_META_OFFSET = 24;
 
 export const Completion = {
   tag: (view: DataView, at: number): number => readU64(view, at),
   status: (view: DataView, at: number): number => view.getInt32(at + 8, true),
   value: (view: DataView, at: number): number => readU64(view, at + 16),
-  meta: (view: DataView, at: number): DecodedMeta => decodeMeta(view, at + 24),
+  meta: (view: DataView, at: number): DecodedMeta => decodeMeta(view, at + COMPLETION_META_OFFSET),
   detail: (view: DataView, at: number): string => {
     const len = view.getUint32(at + 64, true);
     return Buffer.from(view.buffer, view.byteOffset + at + 72, Math.min(len, 120)).toString('utf8');
@@ -122,6 +143,7 @@ export type EngineStats = { readonly [K in (typeof SPACE_FIELDS)[number]]: numbe
   readonly hardwareCrc: boolean;
   readonly failed: boolean;
   readonly readOnly: boolean;
+  readonly ioUring: boolean;
 };
 
 export function decodeSpace(view: DataView): EngineStats {
@@ -135,6 +157,7 @@ export function decodeSpace(view: DataView): EngineStats {
   out.hardwareCrc = (flags & 4) !== 0;
   out.failed = (flags & 8) !== 0;
   out.readOnly = (flags & 16) !== 0;
+  out.ioUring = (flags & 32) !== 0;
   return out as EngineStats;
 }
 

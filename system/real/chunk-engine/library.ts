@@ -16,7 +16,7 @@ export const ABI_VERSION = 1;
 const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_LIBRARY_PATH = join(here, '..', '..', 'native', 'chunk-engine', 'target', 'release', 'libflyer_chunk_engine.so');
 
-type Bytes = Uint8Array | null;
+type Bytes = Uint8Array;
 /** koffi's async form: same arguments plus a node-style callback. */
 interface AsyncCall<A extends unknown[], R> {
   (...args: A): R;
@@ -29,6 +29,7 @@ export interface NativeLibrary {
   fce_layout(kind: number): number;
   fce_event_fd(): number;
   fce_harvest(out: Buffer, max: number): number;
+  fce_flush(): void;
   fce_open: AsyncCall<[path: Buffer, pathLen: number, options: Buffer, handleOut: Buffer, err: Buffer, errCap: number], number>;
   fce_close: AsyncCall<[handle: number, err: Buffer, errCap: number], number>;
   fce_read(handle: number, tag: number, id: Bytes, idLen: number, offset: number, len: number, dst: Bytes, err: Buffer, errCap: number): number;
@@ -50,6 +51,7 @@ const SIGNATURES = [
   'uint32_t fce_layout(uint32_t kind)',
   'int32_t fce_event_fd()',
   'uint32_t fce_harvest(uint8_t *out, uint32_t max)',
+  'void fce_flush()',
   'int32_t fce_open(const uint8_t *path, uint32_t path_len, const uint8_t *options, uint8_t *handle_out, uint8_t *err, uint32_t err_cap)',
   'int32_t fce_close(uint64_t handle, uint8_t *err, uint32_t err_cap)',
   'int32_t fce_read(uint64_t handle, uint64_t tag, const uint8_t *id, uint32_t id_len, uint64_t offset, uint64_t len, uint8_t *dst, uint8_t *err, uint32_t err_cap)',

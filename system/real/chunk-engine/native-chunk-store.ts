@@ -2,25 +2,29 @@
  * The ChunkStore of real mode: a thin TypeScript face on the Rust chunk engine. Each operation is one
  * synchronous submit call (validate, queue, return) plus one completion harvested in bulk by the
  * CompletionHub; payload and read buffers are handed to the engine by pointer and kept referenced until
- * their completion, so data is copied at most once (into 4 KiB-aligned memory for O_DIRECT) and large
- * aligned reads land straight in the result buffer.
+ * their completion, so data is copied at most once (into 4 KiB-aligned memory for O_DIRECT; not at all
+ * when the payload is already 4 KiB aligned) and aligned reads land straight in the (4 KiB-aligned,
+ * read-buffers.ts) result buffer. Callers must not modify a payload until its update settles.
+ *
+ * Beyond ChunkStore: lastChunk (3FS queryLastChunk), compact, stats (every engine counter) and
+ * locate/unpin (the (fd, offset) of a committed chunk, pinned, for callers doing their own I/O).
  */
 import { resolve } from 'node:path';
-import koffi from 'koffi';
 import type {
   ChunkId, ChunkMeta, ChunkReadResult, ChunkStore, ChunkStoreOptions, ChunkUpdateRequest, SpaceInfo,
 } from '../../env/chunk-store.ts';
-import { FlyerError } from '../../env/errors.ts';
+import { ErrorCodes, FlyerError } from '../../env/errors.ts';
 import { materialize, RealPayload } from '../../env/payload.ts';
 import { errorDetail, nativeError } from './codes.ts';
 import { completionHub, type CompletionHub } from './completions.ts';
 import { countArg, idArg, nextId, U32_MAX } from './ids.ts';
 import {
   Completion, LOCATION_BYTES, META_BYTES, SPACE_BYTES, UPDATE_BYTES, UpdateKindCode, decodeLocation, decodeMeta, decodeSpace,
-  encodeUpdate, readU64, toChunkMeta, type ChunkLocation, type EngineStats,
+  encodeUpdate, metaWithId, readU64, toChunkMeta, COMPLETION_META_OFFSET, type ChunkLocation, type EngineStats,
 } from './layout.ts';
 import { loadNativeLibrary, type NativeLibrary } from './library.ts';
 import { encodeOptions, type NativeEngineOptions } from './options.ts';
+import { readBuffer } from './read-buffers.ts';
 
 export interface NativeChunkStoreOptions extends ChunkStoreOptions {
   readonly engine?: NativeEngineOptions;
@@ -28,18 +32,8 @@ export interface NativeChunkStoreOptions extends ChunkStoreOptions {
 
 const ERR_CAP = 1024;
 const LIST_PAGE = 4096;
-const BLOCK_BYTES = 4096;
-/** Reads at least this large and 4 KiB aligned get an aligned buffer, so O_DIRECT reads need no copy. */
-const ALIGNED_READ_MIN_BYTES = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
-
-/** A Buffer of `length` bytes whose first byte sits on a 4 KiB boundary. */
-function alignedBuffer(length: number): Buffer {
-  const raw = Buffer.allocUnsafeSlow(length + BLOCK_BYTES);
-  const address = koffi.address(raw) as bigint;
-  const pad = Number((BigInt(BLOCK_BYTES) - (address % BigInt(BLOCK_BYTES))) % BigInt(BLOCK_BYTES));
-  return raw.subarray(pad, pad + length);
-}
+const NOT_FOUND = ErrorCodes.CHUNK_NOT_FOUND.wire;
 
 export class NativeChunkStore implements ChunkStore {
   readonly targetId: number;
@@ -100,7 +94,16 @@ export class NativeChunkStore implements ChunkStore {
         else reject(nativeError(status, Completion.detail(view, at)));
       }, keep);
       this.#inflight++;
-      const status = submit(tag);
+      let status: number;
+      try {
+        status = submit(tag);
+      } catch (error) {
+        // koffi refused an argument: no completion will come, so release the tag here.
+        this.#hub.cancel(tag);
+        this.#settled();
+        reject(new FlyerError('INVALID_ARGUMENT', `chunk engine call rejected: ${(error as Error).message}`, { cause: error }));
+        return;
+      }
       if (status !== 0) {
         this.#hub.cancel(tag);
         this.#settled();
@@ -116,19 +119,38 @@ export class NativeChunkStore implements ChunkStore {
 
   read(chunkId: ChunkId, offsetBytes: number, lengthBytes: number): Promise<ChunkReadResult> {
     try {
-      const id = idArg(chunkId);
-      countArg(offsetBytes, 'offsetBytes');
       countArg(lengthBytes, 'lengthBytes');
-      const aligned = lengthBytes >= ALIGNED_READ_MIN_BYTES && offsetBytes % BLOCK_BYTES === 0 && lengthBytes % BLOCK_BYTES === 0;
-      const dst = aligned ? alignedBuffer(lengthBytes) : Buffer.allocUnsafe(lengthBytes);
-      return this.#submit(
-        (tag) => this.#lib.fce_read(this.#handle, tag, id, id.length, offsetBytes, lengthBytes, dst, this.#err, ERR_CAP),
-        (view, at) => ({ payload: new RealPayload(dst), meta: toChunkMeta(Completion.meta(view, at)) }),
-        dst,
-      );
+      const dst = readBuffer(lengthBytes);
+      return this.#read(chunkId, offsetBytes, dst, (meta) => ({ payload: new RealPayload(dst), meta }));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Reads [offset, offset + dst.length) of the committed version into the caller's `dst`, which must
+   * not be touched until the promise settles. For callers with their own buffer pool (3FS's storage
+   * service reads into pooled RDMA buffers): reused memory needs no page faults, and a 4 KiB-aligned
+   * `dst` is read into directly.
+   */
+  readInto(chunkId: ChunkId, offsetBytes: number, dst: Uint8Array): Promise<ChunkMeta> {
+    try {
+      return this.#read(chunkId, offsetBytes, dst, (meta) => meta);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #read<T>(chunkId: ChunkId, offsetBytes: number, dst: Uint8Array, result: (meta: ChunkMeta) => T): Promise<T> {
+    const id = idArg(chunkId);
+    countArg(offsetBytes, 'offsetBytes');
+    if (!(dst instanceof Uint8Array)) throw new FlyerError('INVALID_ARGUMENT', 'read destination must be a Uint8Array');
+    return this.#submit(
+      (tag) => this.#lib.fce_read(this.#handle, tag, id, id.length, offsetBytes, dst.length, dst, this.#err, ERR_CAP),
+      // The meta's chunkId is the caller's own id object (not decoded again: this is the hot path).
+      (view, at) => result(metaWithId(view, at + COMPLETION_META_OFFSET, id)),
+      dst,
+    );
   }
 
   update(request: ChunkUpdateRequest): Promise<ChunkMeta> {
@@ -196,7 +218,7 @@ export class NativeChunkStore implements ChunkStore {
       this.#checkOpen();
       const id = idArg(chunkId);
       const status = this.#lib.fce_meta(this.#handle, id, id.length, this.#metaOut, this.#err, ERR_CAP);
-      if (status === 400) return Promise.resolve(undefined);
+      if (status === NOT_FOUND) return Promise.resolve(undefined);
       if (status !== 0) this.#fail(status);
       return Promise.resolve(toChunkMeta(decodeMeta(new DataView(this.#metaOut.buffer, this.#metaOut.byteOffset, META_BYTES), 0)));
     } catch (error) {
@@ -217,8 +239,7 @@ export class NativeChunkStore implements ChunkStore {
       const countOut = Buffer.alloc(4);
       while (from !== undefined && out.length < limit) {
         const want = Math.min(limit - out.length, LIST_PAGE);
-        const fromBuf = idArg(from, 'begin');
-        const status = this.#lib.fce_list(this.#handle, fromBuf, 16, to, 16, want, page, want, countOut, this.#err, ERR_CAP);
+        const status = this.#lib.fce_list(this.#handle, from, 16, to, 16, want, page, want, countOut, this.#err, ERR_CAP);
         if (status !== 0) this.#fail(status);
         const n = countOut.readUInt32LE(0);
         for (let i = 0; i < n; i++) out.push(toChunkMeta(decodeMeta(pageView, i * META_BYTES)));
@@ -238,7 +259,7 @@ export class NativeChunkStore implements ChunkStore {
       const from = idArg(begin, 'begin');
       const to = idArg(end, 'end');
       const status = this.#lib.fce_last(this.#handle, from, 16, to, 16, this.#metaOut, this.#err, ERR_CAP);
-      if (status === 400) return Promise.resolve(undefined);
+      if (status === NOT_FOUND) return Promise.resolve(undefined);
       if (status !== 0) this.#fail(status);
       return Promise.resolve(toChunkMeta(decodeMeta(new DataView(this.#metaOut.buffer, this.#metaOut.byteOffset, META_BYTES), 0)));
     } catch (error) {

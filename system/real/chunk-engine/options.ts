@@ -28,8 +28,13 @@ export interface NativeEngineOptions {
   readonly lowSpaceRatio?: number;
   /** Used fraction at which new chunks are refused with CHUNK_NO_SPACE (default 0.98). */
   readonly rejectCreateRatio?: number;
-  /** I/O threads (the queue depth the engine can keep at the disk; default 64, shared per process). */
+  /** I/O threads for writes and blocking reads (default 64, one pool per process). */
   readonly ioThreads?: number;
+  /**
+   * How reads reach the disk: 'io_uring' (default; falls back to threads where the kernel refuses it)
+   * or 'threads' (blocking pread on the pool, one thread per in-flight read).
+   */
+  readonly ioBackend?: 'io_uring' | 'threads';
 }
 
 const VERIFY_CODES: Record<VerifyReads, number> = { never: 0, 'whole-chunk': 1, always: 2 };
@@ -63,5 +68,6 @@ export function encodeOptions(options: NativeEngineOptions, create: boolean): Bu
   view.setUint8(54, options.readOnly === true ? 1 : 0);
   view.setUint8(55, create ? 1 : 0);
   view.setUint8(56, options.syncData === false ? 0 : 1);
+  view.setUint8(57, options.ioBackend === 'threads' ? 1 : 0);
   return buf;
 }

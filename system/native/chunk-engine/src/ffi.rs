@@ -6,9 +6,13 @@
 //! - Submit functions (fce_read, fce_update, fce_commit, fce_remove_range, fce_compact) validate and
 //!   return at once; a 0 return means exactly one completion with the same tag will be harvestable
 //!   later (fce_harvest), signalled on the eventfd from fce_event_fd. Buffers passed to them (payload,
-//!   read destination) must stay alive and untouched until that completion.
+//!   read destination) must stay alive and untouched until that completion. Reads are queued on an
+//!   io_uring and submitted by fce_flush (call it once per event-loop turn) or fce_harvest.
 //! - All calls are cheap and non-blocking except fce_open and fce_close, so JavaScript calls them
 //!   synchronously (about 50 ns of koffi overhead) rather than through koffi's async calls.
+// Safety contracts of the extern functions are the module-level conventions above, not repeated per function.
+#![allow(clippy::missing_safety_doc)]
+
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -113,12 +117,14 @@ pub unsafe extern "C" fn fce_harvest(out: *mut u8, max: u32) -> u32 {
     if out.is_null() || max == 0 {
         return 0;
     }
-    // SAFETY: the caller passes room for `max` completions; Completion is plain data (any alignment is
-    // handled by copying through an aligned temporary array).
-    let mut batch = vec![Completion::new(0, 0, 0, 0, FceMeta::default(), ""); max as usize];
-    let n = catch_unwind(AssertUnwindSafe(|| completion::harvest(&mut batch))).unwrap_or(0);
-    unsafe { std::ptr::copy_nonoverlapping(batch.as_ptr() as *const u8, out, n * size_of::<Completion>()) };
-    n as u32
+    // SAFETY: the caller passes room for `max` completions (plain data, written unaligned).
+    catch_unwind(AssertUnwindSafe(|| unsafe { completion::harvest_into(out, max as usize) })).unwrap_or(0) as u32
+}
+
+/// Submits the I/O that submit calls queued since the last flush (one io_uring_enter for all of them).
+#[unsafe(no_mangle)]
+pub extern "C" fn fce_flush() {
+    let _ = catch_unwind(crate::io::ring_io::flush);
 }
 
 #[unsafe(no_mangle)]

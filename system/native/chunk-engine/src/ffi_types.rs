@@ -68,7 +68,9 @@ pub struct FceOptions {
     pub create: u8,
     /// fdatasync data files before logging the versions that point at them (power-loss safety).
     pub sync_data: u8,
-    pub pad: [u8; 7],
+    /// 0 = io_uring when the kernel allows it, 1 = blocking I/O on the thread pool.
+    pub io_backend: u8,
+    pub pad: [u8; 6],
 }
 
 /// 64 bytes.
@@ -124,6 +126,7 @@ pub const SPACE_DIRECT_IO: u64 = 2;
 pub const SPACE_HW_CRC: u64 = 4;
 pub const SPACE_FAILED: u64 = 8;
 pub const SPACE_READ_ONLY: u64 = 16;
+pub const SPACE_IO_URING: u64 = 32;
 
 /// 40 bytes: where a committed chunk's bytes are, for callers that do their own I/O.
 #[repr(C)]

@@ -60,9 +60,11 @@ pub fn punch_hole(file: &File, offset_bytes: u64, len_bytes: u64) -> io::Result<
     check(unsafe { fallocate(file.as_raw_fd(), mode, offset_bytes as i64, len_bytes as i64) })
 }
 
-/// A non-blocking eventfd, wrapped in a File so reads, writes and close come from std.
-pub fn new_eventfd() -> io::Result<File> {
-    let fd = unsafe { eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+/// An eventfd, wrapped in a File so reads, writes and close come from std. Non-blocking for fds polled
+/// by libuv; blocking for the one io_uring reads (io_uring then waits on it asynchronously).
+pub fn new_eventfd(nonblocking: bool) -> io::Result<File> {
+    let flags = if nonblocking { EFD_CLOEXEC | EFD_NONBLOCK } else { EFD_CLOEXEC };
+    let fd = unsafe { eventfd(0, flags) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -86,7 +88,7 @@ pub fn fs_space(path: &Path) -> io::Result<FsSpace> {
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
     let mut buf = StatVfs::default();
     check(unsafe { statvfs(c_path.as_ptr(), &mut buf) })?;
-    let unit = buf.f_frsize as u64;
+    let unit = buf.f_frsize;
     Ok(FsSpace { total_bytes: buf.f_blocks * unit, available_bytes: buf.f_bavail * unit })
 }
 

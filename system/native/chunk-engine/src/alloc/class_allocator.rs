@@ -198,8 +198,11 @@ impl ClassAllocator {
             for (start, count) in free.runs() {
                 runs.push(SlotRun { start: group as u64 * SLOTS_PER_GROUP + start as u64, count: count as u64 });
             }
-            self.reserved_slots -= g.reserved.and_not(&g.used).count() as u64;
-            g.reserved = g.used;
+            // Keep reservations of used slots only. Not `reserved = used`: a slot being allocated right now
+            // is used but not yet reserved, and must stay unreserved until its fallocate succeeds.
+            let unreserve = g.reserved.and_not(&g.used);
+            self.reserved_slots -= unreserve.count() as u64;
+            g.reserved = g.reserved.and_not(&unreserve);
         }
         runs
     }
@@ -292,6 +295,26 @@ mod tests {
         assert_eq!(a.reserved_slots(), 2);
         // The next allocation fills the fullest group (group 0 and 2 tie: lowest id).
         assert_eq!(a.allocate(), 0);
+        a.check_invariants();
+    }
+
+    #[test]
+    fn trimming_keeps_an_allocated_but_unreserved_slot_unreserved() {
+        // A slot just allocated (fallocate still to come) must not become "reserved" by a trim.
+        let mut fresh = allocator();
+        let slot = fresh.allocate();
+        assert!(fresh.take_free_runs(false).is_empty());
+        assert!(!fresh.is_reserved(slot));
+        assert_eq!(fresh.reservable_run(slot, 2).count, 2);
+        fresh.check_invariants();
+        // Free reserved slots are given back; the used one keeps its reservation.
+        let mut a = allocator();
+        let first = a.allocate();
+        let run = a.reservable_run(first, 4);
+        a.mark_reserved(run);
+        assert_eq!(a.take_free_runs(false), vec![SlotRun { start: 1, count: 3 }]);
+        assert_eq!(a.reserved_slots(), 1);
+        assert!(a.is_reserved(first));
         a.check_invariants();
     }
 

@@ -85,11 +85,10 @@ fn run(engine: Arc<Engine>, mut wal: WalWriter) -> Result<()> {
             None => make_durable(&engine, &mut wal, &records),
         };
         let mut state = engine.lock_state();
-        if let Err(e) = &outcome {
-            if e.code == Code::Failed && state.failed.is_none() {
-                state.failed = Some(e.detail.clone());
+        if let Err(e) = &outcome
+            && e.code == Code::Failed {
+                engine.mark_failed(&mut state, &e.detail);
             }
-        }
         for item in batch {
             let result = match &outcome {
                 Ok(()) => item.records.iter().try_for_each(|r| state.apply_durable(&engine.files, r)),

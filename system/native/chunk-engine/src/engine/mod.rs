@@ -55,6 +55,8 @@ pub struct Options {
     pub read_only: bool,
     pub create: bool,
     pub sync_data: bool,
+    /// Reads through io_uring (io/ring_io.rs) rather than blocking calls on the pool.
+    pub io_uring: bool,
 }
 
 impl Default for Options {
@@ -72,6 +74,7 @@ impl Default for Options {
             read_only: false,
             create: true,
             sync_data: true,
+            io_uring: true,
         }
     }
 }
@@ -103,6 +106,11 @@ impl Options {
             read_only: o.read_only != 0,
             create: o.create != 0,
             sync_data: o.sync_data != 0,
+            io_uring: match o.io_backend {
+                0 => true,
+                1 => false,
+                v => fail!(Code::InvalidArgument, "io_backend must be 0 (io_uring) or 1 (threads), got {v}"),
+            },
         })
     }
 }
@@ -114,8 +122,12 @@ pub struct Engine {
     pub files: DataFiles,
     state: Mutex<State>,
     committer: Committer,
-    inflight: Mutex<u64>,
+    inflight: AtomicU64,
+    /// Paired with `inflight_done`: close() waits here for the count to reach zero.
+    inflight_lock: Mutex<()>,
     inflight_done: Condvar,
+    /// Mirrors `State::failed.is_some()` so admission needs no state lock.
+    failed: AtomicBool,
     closed: AtomicBool,
     pub checkpoints: AtomicU64,
     pub wal_bytes: AtomicU64,
@@ -140,10 +152,10 @@ pub struct InflightGuard {
 
 impl Drop for InflightGuard {
     fn drop(&mut self) {
-        let mut n = self.engine.inflight.lock().expect("inflight lock");
-        assert!(*n > 0, "in-flight counter underflow");
-        *n -= 1;
-        if *n == 0 {
+        let before = self.engine.inflight.fetch_sub(1, Ordering::AcqRel);
+        assert!(before > 0, "in-flight counter underflow");
+        if before == 1 {
+            let _lock = self.engine.inflight_lock.lock().expect("inflight lock");
             self.engine.inflight_done.notify_all();
         }
     }
@@ -166,15 +178,24 @@ impl Engine {
         if mutating && self.options.read_only {
             fail!(Code::ReadOnly, "engine at {} is open read-only", self.dir.display());
         }
-        if let Some(reason) = &self.lock_state().failed {
+        if self.failed.load(Ordering::Acquire) {
+            let reason = self.lock_state().failed.clone().unwrap_or_default();
             fail!(Code::Failed, "engine failed earlier and must be reopened: {reason}");
         }
-        *self.inflight.lock().expect("inflight lock") += 1;
+        self.inflight.fetch_add(1, Ordering::AcqRel);
         Ok(InflightGuard { engine: self.clone() })
     }
 
     pub fn inflight_ops(&self) -> u64 {
-        *self.inflight.lock().expect("inflight lock")
+        self.inflight.load(Ordering::Acquire)
+    }
+
+    /// Records an unrecoverable error: the engine refuses further work until reopened.
+    pub fn mark_failed(&self, state: &mut State, reason: &str) {
+        if state.failed.is_none() {
+            state.failed = Some(reason.to_string());
+        }
+        self.failed.store(true, Ordering::Release);
     }
 
     pub fn ensure_open(&self) -> Result<()> {
@@ -189,11 +210,14 @@ impl Engine {
         if self.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        let mut n = self.inflight.lock().expect("inflight lock");
-        while *n > 0 {
-            n = self.inflight_done.wait(n).expect("inflight lock");
+        let mut lock = self.inflight_lock.lock().expect("inflight lock");
+        while self.inflight.load(Ordering::Acquire) > 0 {
+            // Reads finish only when someone reaps the ring; normally the event loop does, but a caller
+            // blocked right here must not deadlock on its own reads.
+            crate::io::ring_io::reap();
+            lock = self.inflight_done.wait_timeout(lock, std::time::Duration::from_millis(5)).expect("inflight lock").0;
         }
-        drop(n);
+        drop(lock);
         let result = self.committer.shutdown();
         self.lock_file.lock().expect("lock file lock").take();
         result

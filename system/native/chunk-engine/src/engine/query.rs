@@ -1,7 +1,7 @@
 //! Synchronous, in-memory queries: metadata, ordered listing, last chunk of a range, space, locate.
 use super::Engine;
 use crate::errors::{Code, Result};
-use crate::ffi_types::{FceLocation, FceMeta, FceSpace, SPACE_DIRECT_IO, SPACE_FAILED, SPACE_READ_ONLY};
+use crate::ffi_types::{FceLocation, FceMeta, FceSpace, SPACE_DIRECT_IO, SPACE_FAILED, SPACE_IO_URING, SPACE_READ_ONLY};
 use crate::io::pool;
 use crate::types::{ChunkId, Position, id_hex};
 use std::os::fd::AsRawFd;
@@ -50,6 +50,9 @@ impl Engine {
         }
         if self.options.read_only {
             space.flags |= SPACE_READ_ONLY;
+        }
+        if self.options.io_uring && crate::io::ring_io::uses_io_uring() {
+            space.flags |= SPACE_IO_URING;
         }
         Ok(space)
     }

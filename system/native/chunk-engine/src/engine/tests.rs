@@ -328,3 +328,29 @@ fn capacity_limit_gives_no_space_then_recovers() {
     check(wait(tag));
     f.write([100; 16], 0, &data);
 }
+
+#[test]
+fn aligned_payloads_are_written_without_a_copy_and_read_back() {
+    let f = Fixture::new("zero-copy", options(true));
+    f.chunk_size.set(4 << 20);
+    for (i, len) in [4096usize, 1 << 20, (1 << 20) + 123, 5000].into_iter().enumerate() {
+        let mut payload = crate::io::aligned::AlignedBuf::new(len);
+        payload.copy_from_slice(&bytes(len, i as u8));
+        assert_eq!(payload.as_ptr() as usize % 4096, 0);
+        let id = [40 + i as u8; 16];
+        let meta = f.write(id, 0, &payload);
+        assert_eq!((meta.length_bytes as usize, meta.crc32c), (len, crc32c::crc32c(&payload)));
+        assert_eq!(f.read(id, 0, len).unwrap(), bytes(len, i as u8));
+    }
+    // A wrong checksum is still caught on the zero-copy path.
+    let payload = crate::io::aligned::AlignedBuf::new(8192);
+    let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    let req = UpdateRequest {
+        id: [60; 16], kind: UpdateKind::Write, offset_bytes: 0, length_bytes: 0, update_ver: 0, chain_ver: 1,
+        chunk_size_bytes: 1 << 20, checksum: Some(crc32c::crc32c(&payload) ^ 1),
+        data: UpdateData { ptr: payload.as_ptr(), len: payload.len() },
+    };
+    f.engine.submit_update(tag, req).unwrap();
+    assert_eq!(wait(tag).status, Code::PayloadChecksum.wire());
+    assert_eq!(f.engine.space().unwrap().used_slots, 4, "the failed update's slot was freed");
+}

@@ -53,7 +53,7 @@ struct Queue {
 
 fn queue() -> &'static Queue {
     static QUEUE: OnceLock<Queue> = OnceLock::new();
-    QUEUE.get_or_init(|| Queue { items: Mutex::new(Vec::new()), eventfd: sys::new_eventfd().expect("create eventfd") })
+    QUEUE.get_or_init(|| Queue { items: Mutex::new(Vec::new()), eventfd: sys::new_eventfd(true).expect("create eventfd") })
 }
 
 pub fn event_fd() -> i32 {
@@ -65,6 +65,11 @@ fn signal(q: &Queue) {
     let _ = (&q.eventfd).write(&1u64.to_ne_bytes());
 }
 
+thread_local! {
+    /// Set while this thread is inside harvest: whatever it posts is drained right after, no signal needed.
+    static HARVESTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 pub fn post(completion: Completion) {
     let q = queue();
     let was_empty = {
@@ -73,22 +78,38 @@ pub fn post(completion: Completion) {
         items.push(completion);
         was_empty
     };
-    if was_empty {
+    if was_empty && !HARVESTING.with(|h| h.get()) {
         signal(q);
     }
 }
 
-/// Moves up to `out.len()` completions into `out`, oldest first, and returns how many.
-pub fn harvest(out: &mut [Completion]) -> usize {
+/// Moves up to `max` completions, oldest first, to `out` (room for `max` records, any alignment) and
+/// returns how many.
+///
+/// # Safety
+/// `out` must be valid for writes of `max * size_of::<Completion>()` bytes.
+pub unsafe fn harvest_into(out: *mut u8, max: usize) -> usize {
     let q = queue();
     let mut counter = [0u8; 8];
+    // Reset first, then look: a completion (queue item or ring CQE) that lands after this read signals
+    // again, so none is ever left without a wake-up.
     let _ = (&q.eventfd).read(&mut counter); // EAGAIN when not signalled: fine
+    HARVESTING.with(|h| h.set(true));
+    super::ring_io::reap();
+    HARVESTING.with(|h| h.set(false));
     let mut items = q.items.lock().expect("completion lock");
-    let n = items.len().min(out.len());
-    out[..n].copy_from_slice(&items[..n]);
+    let n = items.len().min(max);
+    // SAFETY: the caller guarantees room for n records; Completion is plain old data.
+    unsafe { std::ptr::copy_nonoverlapping(items.as_ptr() as *const u8, out, n * size_of::<Completion>()) };
     items.drain(..n);
     if !items.is_empty() {
         signal(q);
     }
     n
+}
+
+/// Safe wrapper for Rust callers (tests).
+pub fn harvest(out: &mut [Completion]) -> usize {
+    // SAFETY: `out` has room for out.len() records.
+    unsafe { harvest_into(out.as_mut_ptr() as *mut u8, out.len()) }
 }

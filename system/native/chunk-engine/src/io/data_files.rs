@@ -108,12 +108,11 @@ impl DataFiles {
     /// fdatasync every class file written since the last call.
     pub fn sync_dirty(&self) -> std::io::Result<()> {
         for file in self.classes.iter().filter_map(|c| c.get()) {
-            if file.dirty.swap(false, Ordering::AcqRel) {
-                if let Err(e) = file.io_file().sync_data() {
+            if file.dirty.swap(false, Ordering::AcqRel)
+                && let Err(e) = file.io_file().sync_data() {
                     file.dirty.store(true, Ordering::Release);
                     return Err(e);
                 }
-            }
         }
         Ok(())
     }

@@ -2,3 +2,5 @@ pub mod aligned;
 pub mod completion;
 pub mod data_files;
 pub mod pool;
+pub mod uring;
+pub mod ring_io;

@@ -16,11 +16,10 @@ pub enum UpdateKind {
 pub fn update_version(entry: Option<&Entry>, kind: UpdateKind, req_ver: u32, req_chain_ver: u32) -> Result<u32> {
     let committed = entry.and_then(|e| e.committed);
     let commit_ver = committed.map_or(0, |v| v.ver);
-    if let Some(c) = committed {
-        if req_chain_ver < c.chain_ver {
+    if let Some(c) = committed
+        && req_chain_ver < c.chain_ver {
             fail!(Code::ChainVersionMismatch, "request chain version {req_chain_ver} < stored {}", c.chain_ver);
         }
-    }
     if kind == UpdateKind::Remove && entry.is_none() {
         fail!(Code::ChunkNotFound, "remove of a chunk that does not exist");
     }
@@ -59,11 +58,10 @@ pub fn commit_decision(entry: Option<&Entry>, req_ver: u32, req_chain_ver: u32) 
     let Some(entry) = entry else {
         fail!(Code::ChunkNotFound, "commit of version {req_ver} for a chunk that does not exist");
     };
-    if let Some(c) = entry.committed {
-        if req_chain_ver < c.chain_ver {
+    if let Some(c) = entry.committed
+        && req_chain_ver < c.chain_ver {
             fail!(Code::ChainVersionMismatch, "commit chain version {req_chain_ver} < stored {}", c.chain_ver);
         }
-    }
     match entry.pending {
         Some(p) if p.ver() == req_ver => Ok(CommitDecision::Apply),
         _ if req_ver <= entry.commit_ver() => Ok(CommitDecision::Stale),

@@ -25,11 +25,10 @@ pub fn list_segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if let Some(hex) = name.strip_prefix("wal-").and_then(|s| s.strip_suffix(".log")) {
-            if let Ok(seq) = u64::from_str_radix(hex, 16) {
+        if let Some(hex) = name.strip_prefix("wal-").and_then(|s| s.strip_suffix(".log"))
+            && let Ok(seq) = u64::from_str_radix(hex, 16) {
                 segments.push((seq, entry.path()));
             }
-        }
     }
     segments.sort();
     Ok(segments)
