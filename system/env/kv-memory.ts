@@ -26,6 +26,17 @@ export interface MemoryKvOptions {
   readonly transactionSizeMaxBytes?: number;
   /** Retries on conflict when the caller gives no maxRetries (default 100). */
   readonly defaultMaxRetries?: number;
+  /**
+   * Called synchronously with every commit, in commit order, after it is applied: what a durable
+   * wrapper logs. Keys are binary strings (see toKeyString); a null value is a cleared key.
+   */
+  readonly onCommit?: (change: CommittedChange) => void;
+}
+
+export interface CommittedChange {
+  readonly version: number;
+  readonly clears: ReadonlyArray<readonly [begin: string, end: string]>;
+  readonly writes: ReadonlyMap<string, Uint8Array | null>;
 }
 
 /** Where a wrapper (e.g. the simulator's) charges latency; each hook runs on the caller's clock. */
@@ -59,7 +70,8 @@ export class MemoryKv implements KvStore {
   readonly #log: CommitRecord[] = [];
   /** Keys whose newest version is a tombstone, in commit order: removed once outside the window. */
   readonly #tombstones: Array<{ key: string; version: number }> = [];
-  readonly #options: Required<MemoryKvOptions>;
+  readonly #options: Required<Omit<MemoryKvOptions, 'onCommit'>>;
+  readonly #onCommit: MemoryKvOptions['onCommit'];
   #version = 0;
   #closed = false;
 
@@ -71,6 +83,7 @@ export class MemoryKv implements KvStore {
       transactionSizeMaxBytes: options.transactionSizeMaxBytes ?? 10_000_000,
       defaultMaxRetries: options.defaultMaxRetries ?? 100,
     };
+    this.#onCommit = options.onCommit;
     assert(this.#options.versionWindow >= 1, 'versionWindow must be at least 1');
   }
 
@@ -79,7 +92,7 @@ export class MemoryKv implements KvStore {
     return this.#version;
   }
 
-  get options(): Required<MemoryKvOptions> {
+  get options(): Required<Omit<MemoryKvOptions, 'onCommit'>> {
     return this.#options;
   }
 
@@ -171,6 +184,7 @@ export class MemoryKv implements KvStore {
     for (const [key, value] of txn.writes) this.#put(key, version, value);
     this.#log.push({ version, points: [...txn.writes.keys()], ranges: txn.clears });
     this.stats.commits++;
+    this.#onCommit?.({ version, clears: txn.clears, writes: txn.writes });
     this.#collect();
   }
 
@@ -446,13 +460,13 @@ function firstAfter(log: readonly CommitRecord[], version: number): number {
   return lo;
 }
 
-function toKeyString(bytes: Uint8Array): string {
+export function toKeyString(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i += 4096) out += String.fromCharCode(...bytes.subarray(i, i + 4096));
   return out;
 }
 
-function fromKeyString(key: string): Uint8Array {
+export function fromKeyString(key: string): Uint8Array {
   const out = new Uint8Array(key.length);
   for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i);
   return out;
