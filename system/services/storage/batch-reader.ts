@@ -1,0 +1,127 @@
+/**
+ * Batch reads (3fs-notes §1.3 "Read path", §2): every io is served by a local target that is SERVING
+ * and UPTODATE, from its committed version only, with a result per io. Data goes back inline, or is
+ * pushed into the client's region (RDMA WRITE analogue); with request-to-send the client first grants a
+ * transmission token, so it bounds how many servers push into its NIC at once.
+ */
+import { FlyerError, isFlyerError } from '../../env/errors.ts';
+import { zeroPayload, type Payload } from '../../env/payload.ts';
+import type { RandomStream } from '../../env/random.ts';
+import type { BulkRegionRef, Env, NodeId, RequestContext } from '../../env/types.ts';
+import { Semaphore } from '../common/semaphore.ts';
+import { payloadChecksum } from './chunk-content.ts';
+import type { RoutingInfo } from '../mgmtd/types.ts';
+import { checkChainVersion, isDiskError, type LocalTargets } from './local-targets.ts';
+import { rdmaControlApply, type BatchReadResponse, type ReadOutcome } from './messages.ts';
+import type { ResolvedOptions } from './options.ts';
+import { checkBatchRead, checkReadIo } from './request-checks.ts';
+import type { TargetStates } from './target-states.ts';
+
+type Served = { readonly ok: true; readonly lengthBytes: number; readonly commitVersion: number; readonly crc32c: number; readonly payload: Payload };
+
+export class BatchReader {
+  readonly #readSlots: Semaphore;
+  readonly #pushSlots: Semaphore;
+  readonly #random: RandomStream;
+
+  constructor(
+    private readonly env: Env,
+    private readonly targets: LocalTargets,
+    private readonly states: TargetStates,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.#readSlots = new Semaphore(options.readConcurrency);
+    this.#pushSlots = new Semaphore(options.pushConcurrency);
+    this.#random = env.random('storage.read');
+  }
+
+  async batchRead(request: unknown, context: RequestContext): Promise<BatchReadResponse> {
+    const checked = checkBatchRead(request, this.options.readIosMax);
+    if (this.#readSlots.waiting + this.#pushSlots.waiting >= this.options.queuedRequestsMax) {
+      throw new FlyerError('STORAGE_OVERLOADED', `${this.#readSlots.waiting + this.#pushSlots.waiting} batch reads already wait on ${this.env.nodeId}`);
+    }
+    const routing = await this.#routingFor(checked.ios);
+    const outcomes = await this.#readSlots.with(() => Promise.all(checked.ios.map((io) => this.#readOne(io, routing))));
+    const hasData = outcomes.some((o) => o.ok && o.payload.sizeBytes > 0);
+    // As 3FS by default, the grant is asked for before taking a push slot: a slow client must not hold
+    // up pushes to other clients.
+    if (hasData && checked.requestToSend === true && this.options.requestToSendTimeoutNs > 0) {
+      await this.#requestToSend(context.from, checked.requestId);
+    }
+    if (this.env.buggify('storage.delay-before-read-push')) await this.env.clock.sleep(this.#random.int(10_000_000));
+    const region = checked.region;
+    if (!region) return { results: outcomes };
+    const offsets = checked.regionOffsets!;
+    return { results: await this.#pushSlots.with(() => Promise.all(outcomes.map((outcome, i) => this.#push(outcome, region, offsets[i]!)))) };
+  }
+
+  /** The routing for a batch, refreshed once if an io was routed by a newer chain version than ours. */
+  async #routingFor(ios: readonly unknown[]): Promise<RoutingInfo> {
+    const routing = this.targets.requireRouting();
+    const newer = ios.some((io) => {
+      const key = (io as { key?: { chainId?: unknown; chainVersion?: unknown } } | undefined)?.key;
+      const known = routing.chains[String(key?.chainId)]?.chainVersion;
+      return known !== undefined && typeof key?.chainVersion === 'number' && key.chainVersion > known;
+    });
+    return newer ? this.targets.refreshedRouting() : routing;
+  }
+
+  async #readOne(io: unknown, routing: RoutingInfo): Promise<Served | Extract<ReadOutcome, { ok: false }>> {
+    try {
+      return await this.#serve(io, routing);
+    } catch (error) {
+      if (!isFlyerError(error)) throw error;
+      return { ok: false, code: error.code, detail: error.detail };
+    }
+  }
+
+  async #serve(io: unknown, routing: RoutingInfo): Promise<Served> {
+    const { key, chunkId, offsetBytes, lengthBytes } = checkReadIo(io);
+    const local = this.targets.inChain(key.chainId, routing);
+    if (local.length === 0) throw new FlyerError('STORAGE_TARGET_UNKNOWN', `no target of chain ${key.chainId} on ${this.env.nodeId}`);
+    // Reads go only to SERVING replicas that know they are up to date; SYNCING ones are not read.
+    const serving = local.find(({ target, view }) => view.publicState === 'SERVING' && target.phase === 'active' && target.localState === 'UPTODATE');
+    if (!serving) throw new FlyerError('STORAGE_TARGET_NOT_SERVING', `no serving target of chain ${key.chainId} on ${this.env.nodeId}`);
+    if (this.options.checkReadChainVersion) checkChainVersion(serving.view, key.chainVersion);
+    const { target } = serving;
+    const store = target.requireStore();
+    try {
+      const meta = await store.meta(chunkId);
+      if (!meta || meta.commitVersion === 0) throw new FlyerError('CHUNK_NOT_FOUND', `chunk ${key.chunkId} on target ${target.targetId}`);
+      this.env.sometimes('storage: a read saw a pending version and ignored it', meta.updateVersion > meta.commitVersion);
+      // A read past the end of the chunk is short, not an error: the rest of the range is a hole.
+      const servedBytes = Math.min(lengthBytes, Math.max(0, meta.lengthBytes - offsetBytes));
+      const result = servedBytes > 0 ? await store.read(chunkId, offsetBytes, servedBytes) : { payload: zeroPayload(0), meta };
+      this.env.metrics.counter('storage_read_bytes').add(servedBytes);
+      const crc32c = this.options.readChecksums ? payloadChecksum(result.payload) : 0;
+      return { ok: true, lengthBytes: servedBytes, commitVersion: result.meta.commitVersion, crc32c, payload: result.payload };
+    } catch (error) {
+      if (isDiskError(error)) this.states.diskFailed(target, error);
+      throw error;
+    }
+  }
+
+  /** Asks the client for a transmission token; after the timeout the data goes anyway (3FS does too). */
+  async #requestToSend(client: NodeId, requestId: number): Promise<void> {
+    try {
+      await this.env.rpc.call(client, rdmaControlApply, { requestId }, { timeoutNs: this.options.requestToSendTimeoutNs });
+      this.env.metrics.counter('storage_rts_granted').add();
+    } catch (error) {
+      if (!isFlyerError(error)) throw error;
+      this.env.sometimes('storage: request-to-send got no grant in time; sending anyway');
+      this.env.metrics.counter('storage_rts_timeouts').add();
+    }
+  }
+
+  async #push(outcome: Served | ReadOutcome, region: BulkRegionRef, offsetBytes: number): Promise<ReadOutcome> {
+    if (!outcome.ok || outcome.payload === undefined) return outcome;
+    const { payload, ...rest } = outcome;
+    try {
+      if (payload.sizeBytes > 0) await this.env.rpc.bulkWrite(region, offsetBytes, payload);
+      return rest;
+    } catch (error) {
+      if (!isFlyerError(error)) throw error;
+      return { ok: false, code: error.code, detail: error.detail };
+    }
+  }
+}
