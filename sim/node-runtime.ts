@@ -11,6 +11,8 @@ export type BootFunction = (env: Env) => void | Promise<void>;
 export interface DiskFaults {
   /** Probability that one disk operation fails with FLYER_ERR_DISK_IO_ERROR. */
   ioErrorProbability: number;
+  /** Errors injected so far: a node that saw any gets its disk "replaced" (a restart) when faults stop. */
+  injectedErrors: number;
 }
 
 /**
@@ -23,7 +25,7 @@ export class SimNode {
   up = false;
   clockOffsetNs = 0;
   readonly files = new Map<string, PageFile>();
-  readonly diskFaults: DiskFaults = { ioErrorProbability: 0 };
+  readonly diskFaults: DiskFaults = { ioErrorProbability: 0, injectedErrors: 0 };
   readonly metrics: MetricsRegistry;
   /** The Env of the current incarnation (undefined while down). */
   env: Env | undefined;

@@ -48,6 +48,7 @@ export class SimDisk implements Disk {
       this.node.ssd.submit(operation, sizeBytes, () => {
         if (!this.node.isCurrent(this.incarnation)) return;
         if (this.faults.chance(this.node.diskFaults.ioErrorProbability)) {
+          this.node.diskFaults.injectedErrors++;
           this.node.wakeNow(this.incarnation, () => reject(new FlyerError('DISK_IO_ERROR', `injected ${operation} error on ${this.node.id}`)));
           return;
         }

@@ -21,6 +21,7 @@ export class Nemesis {
   #active = false;
   #down = new Set<NodeId>();
   readonly injected = { crashes: 0, pauses: 0, partitions: 0, slowDisks: 0, clockOffsets: 0 };
+  repairedDisks = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -62,6 +63,13 @@ export class Nemesis {
     for (const id of this.options.targets) {
       const node = this.sim.node(id);
       node.diskFaults.ioErrorProbability = 0;
+      // A service takes a target offline for good after a disk error (3FS does too); the operator's
+      // answer is to repair the disk and restart the process, which the liveness phase does here.
+      if (node.diskFaults.injectedErrors > 0 && node.up) {
+        this.sim.crash(id);
+        this.repairedDisks++;
+      }
+      node.diskFaults.injectedErrors = 0;
       node.ssd.slowFactor = 1;
       node.clockOffsetNs = 0;
       this.sim.resume(id);

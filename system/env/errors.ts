@@ -67,6 +67,7 @@ export const ErrorCodes = {
   STORAGE_CLIENT_UNKNOWN: { wire: 607, message: 'request from an unregistered client' },
   STORAGE_NO_SUCCESSOR: { wire: 608, message: 'no successor to forward to' },
   STORAGE_OVERLOADED: { wire: 609, message: 'too many requests in flight' },
+  STORAGE_CHUNK_NOT_COMMITTED: { wire: 610, message: 'chunk has an update in flight on this replica; read from the tail' },
   // Storage client.
   CLIENT_NO_ROUTING: { wire: 650, message: 'no routing information yet' },
   CLIENT_NO_SERVING_TARGET: { wire: 651, message: 'no serving target for the chain' },

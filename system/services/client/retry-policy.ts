@@ -5,7 +5,7 @@ import type { ErrorCode } from '../../env/errors.ts';
  * the caller at once; routing errors refresh the routing and retry fast; everything else counts as a
  * failure of that target, backs off exponentially and fails over to another replica where possible.
  */
-export type FailureClass = 'permanent' | 'reroute' | 'target';
+export type FailureClass = 'permanent' | 'reroute' | 'busy' | 'target';
 
 // RPC_UNKNOWN_METHOD is not permanent: a node that is still starting has not registered its handlers yet.
 const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -16,11 +16,15 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 const REROUTE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'STORAGE_ROUTING_VERSION_MISMATCH', 'STORAGE_NOT_HEAD', 'STORAGE_TARGET_NOT_SERVING', 'STORAGE_TARGET_UNKNOWN',
-  'MGMTD_CHAIN_UNKNOWN', 'MGMTD_TARGET_UNKNOWN', 'CLIENT_NO_SERVING_TARGET', 'CLIENT_NO_ROUTING', 'STORAGE_CHANNEL_BUSY',
+  'MGMTD_CHAIN_UNKNOWN', 'MGMTD_TARGET_UNKNOWN', 'CLIENT_NO_SERVING_TARGET', 'CLIENT_NO_ROUTING',
 ]);
+
+/** Transient conditions on a healthy replica: retry soon, without refreshing routing or failing over. */
+const BUSY: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['STORAGE_CHUNK_NOT_COMMITTED', 'STORAGE_CHANNEL_BUSY', 'STORAGE_OVERLOADED']);
 
 export function classifyFailure(code: ErrorCode): FailureClass {
   if (PERMANENT.has(code)) return 'permanent';
+  if (BUSY.has(code)) return 'busy';
   if (REROUTE.has(code)) return 'reroute';
   return 'target';
 }
@@ -50,6 +54,6 @@ export function attemptTimeoutNs(options: RetryOptions, attempt: number): number
 }
 
 export function backoffNs(options: RetryOptions, attempt: number, failure: FailureClass, jitter: number): number {
-  const base = failure === 'reroute' ? options.backoffNs / 2 : Math.min(options.backoffNsMax, options.backoffNs * 2 ** Math.min(attempt, 20));
+  const base = failure === 'reroute' || failure === 'busy' ? options.backoffNs / 2 : Math.min(options.backoffNsMax, options.backoffNs * 2 ** Math.min(attempt, 20));
   return Math.round(base * (0.5 + jitter / 2));
 }

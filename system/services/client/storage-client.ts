@@ -92,8 +92,9 @@ export class StorageClient {
   /** Reads one chunk range from a SERVING replica, failing over to others on target failures. */
   async read(io: ChunkRead): Promise<ReadOutcome> {
     const failed = new Set<number>();
+    let preferTail = false;
     return this.#withRetries(`read ${io.chunkId}`, async (routing, _attempt, timeoutNs) => {
-      const target = this.#pickReadTarget(routing, io.chainId, failed);
+      const target = this.#pickReadTarget(routing, io.chainId, failed, preferTail);
       const chain = chainOf(routing, io.chainId);
       const requestId = this.#nextRequestId++;
       const readIo: ReadIo = { key: { chainId: io.chainId, chainVersion: chain.chainVersion, chunkId: io.chunkId }, offsetBytes: io.offsetBytes, lengthBytes: io.lengthBytes };
@@ -105,6 +106,8 @@ export class StorageClient {
         return outcome;
       } catch (error) {
         if (isFlyerError(error) && classifyFailure(error.code) === 'target') failed.add(target.targetId);
+        // An update is in flight on that replica: the tail commits first, so ask it next.
+        if (isFlyerError(error, 'STORAGE_CHUNK_NOT_COMMITTED')) preferTail = true;
         throw error;
       } finally {
         this.#gate?.complete(requestId);
@@ -112,10 +115,14 @@ export class StorageClient {
     });
   }
 
-  /** A SERVING replica not yet failed in this call, chosen at random for balance (3FS LoadBalance). */
-  #pickReadTarget(routing: RoutingInfo, chainId: ChainId, failed: ReadonlySet<number>): RoutedTarget {
+  /**
+   * A SERVING replica not yet failed in this call, chosen at random for balance (3FS LoadBalance), or
+   * the last SERVING one (the tail of the readable chain) when a replica reported an update in flight.
+   */
+  #pickReadTarget(routing: RoutingInfo, chainId: ChainId, failed: ReadonlySet<number>, preferTail: boolean): RoutedTarget {
     const serving = servingTargets(routing, chainOf(routing, chainId));
     if (serving.length === 0) throw new FlyerError('CLIENT_NO_SERVING_TARGET', `chain ${chainId}`);
+    if (preferTail && !failed.has(serving[serving.length - 1]!.targetId)) return serving[serving.length - 1]!;
     const fresh = serving.filter((t) => !failed.has(t.targetId));
     return this.#random.pick(fresh.length > 0 ? fresh : serving);
   }
@@ -144,6 +151,7 @@ export class StorageClient {
         lastError = coded;
         this.env.metrics.counter('client_retries', { code: coded.code }).add();
         if (failure === 'reroute') await this.options.routing.refresh().catch(() => undefined);
+        if (failure === 'busy') this.env.sometimes(`client: retried after ${coded.code}`);
         await this.env.clock.sleep(Math.min(Math.max(0, deadlineNs - this.env.clock.now()), backoffNs(this.#retry, attemptNo, failure, this.#random.next())));
       }
     }

@@ -87,8 +87,15 @@ export class BatchReader {
     const store = target.requireStore();
     try {
       const meta = await store.meta(chunkId);
+      // CRAQ: a replica holding a pending version cannot tell whether some replica already committed it
+      // (the tail commits first, and after a chain change the old tail may have). Answering with the older
+      // committed copy could contradict a read already served, so the client retries, at the tail first;
+      // the in-flight update commits within a chain round trip. Clean replicas answer at once.
+      if (meta && meta.updateVersion > meta.commitVersion) {
+        this.env.sometimes('storage: a read found a pending version and sent the client to the tail');
+        throw new FlyerError('STORAGE_CHUNK_NOT_COMMITTED', `chunk ${key.chunkId} on target ${target.targetId} is at update ${meta.updateVersion}, committed ${meta.commitVersion}`);
+      }
       if (!meta || meta.commitVersion === 0) throw new FlyerError('CHUNK_NOT_FOUND', `chunk ${key.chunkId} on target ${target.targetId}`);
-      this.env.sometimes('storage: a read saw a pending version and ignored it', meta.updateVersion > meta.commitVersion);
       // A read past the end of the chunk is short, not an error: the rest of the range is a hole.
       const servedBytes = Math.min(lengthBytes, Math.max(0, meta.lengthBytes - offsetBytes));
       const result = servedBytes > 0 ? await store.read(chunkId, offsetBytes, servedBytes) : { payload: zeroPayload(0), meta };
