@@ -103,6 +103,11 @@ const brand = Symbol.for('flyer.error');
 export class FlyerError extends Error {
   readonly code: ErrorCode;
   readonly detail: string;
+  /**
+   * True when another node reported this error over RPC: a remote FLYER_ERR_DISK_IO_ERROR says the
+   * peer's disk failed, not ours, and must never be handled as a local fault.
+   */
+  remote = false;
   readonly [brand] = true;
 
   constructor(code: ErrorCode, detail = '', options?: { cause?: unknown }) {
@@ -126,9 +131,12 @@ export class FlyerError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
   }
 
+  /** An error another node sent back: marked `remote`. */
   static fromWire(wire: number, detail: string): FlyerError {
     const code = codeByWire.get(wire);
-    return code ? new FlyerError(code, detail) : new FlyerError('RPC_HANDLER_FAILED', `unknown wire code ${wire}: ${detail}`);
+    const error = code ? new FlyerError(code, detail) : new FlyerError('RPC_HANDLER_FAILED', `unknown wire code ${wire}: ${detail}`);
+    error.remote = true;
+    return error;
   }
 }
 

@@ -34,9 +34,12 @@ export class LocalTarget {
 
 const DISK_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['DISK_IO_ERROR', 'CHUNK_ENGINE_IO', 'CHUNK_ENGINE_FAILED', 'CHUNK_METADATA_CORRUPT']);
 
-/** Errors that mean the device (or the engine on it) is broken, as opposed to a bad request. */
+/**
+ * Errors that mean this node's device (or the engine on it) is broken, as opposed to a bad request.
+ * The same codes coming back from a peer (a successor's disk failed) are the peer's business.
+ */
 export function isDiskError(error: unknown): boolean {
-  return isFlyerError(error) && DISK_ERRORS.has(error.code);
+  return isFlyerError(error) && !error.remote && DISK_ERRORS.has(error.code);
 }
 
 /** A local target of a chain, with its view of that chain. */
