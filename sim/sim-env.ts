@@ -93,8 +93,13 @@ class SimClock implements Clock {
 
   sleep(durationNs: number, signal?: AbortSignal): Promise<void> {
     checkDuration(durationNs);
+    if (!signal) {
+      // The common case, kept lean: it is the hottest path of every simulated service loop.
+      const kernel = this.node.kernel;
+      return new Promise<void>((resolve) => kernel.scheduleWake(kernel.nowNs + Math.ceil(durationNs), this.node.index, this.incarnation, resolve));
+    }
     return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(new FlyerError('ABORTED', 'sleep aborted'));
+      if (signal.aborted) return reject(new FlyerError('ABORTED', 'sleep aborted'));
       let done = false;
       // The listener is removed when the sleep ends: a long-lived signal must not collect one per sleep.
       const onAbort = (): void => {
@@ -105,10 +110,10 @@ class SimClock implements Clock {
       this.node.kernel.scheduleWake(this.node.kernel.nowNs + Math.ceil(durationNs), this.node.index, this.incarnation, () => {
         if (done) return;
         done = true;
-        signal?.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
         resolve();
       });
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -240,7 +240,9 @@ export class Kernel {
         }
       }
       this.#wakesTotal++;
-      this.fingerprint.mix3(timeNs, owner, this.#wakesTotal);
+      // The time and the owner identify a wake; the count is implied by the order of mixing.
+      this.fingerprint.mix(timeNs);
+      this.fingerprint.mix(owner);
       callback();
       woke = true;
     }
