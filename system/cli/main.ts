@@ -1,4 +1,9 @@
 import { Command } from 'commander';
+import { registerAdminCommands } from './admin/admin-command.ts';
+import { errorLine, exitCodeOf } from './cli-errors.ts';
+import { registerClusterCommands } from './cluster/cluster-command.ts';
+import { registerMgmtdCommand } from './serve/mgmtd-command.ts';
+import { registerStorageCommand } from './serve/storage-command.ts';
 import { registerSimCommands } from './sim-command.ts';
 import { registerToyCommands } from './toy-command.ts';
 
@@ -9,10 +14,14 @@ program
   .showHelpAfterError();
 registerSimCommands(program);
 registerToyCommands(program);
+registerMgmtdCommand(program);
+registerStorageCommand(program);
+registerAdminCommands(program);
+registerClusterCommands(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exitCode = 2;
+  console.error(errorLine(error));
+  process.exitCode = exitCodeOf(error);
 }

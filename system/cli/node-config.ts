@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { FlyerError } from '../env/errors.ts';
-import { parseAddress } from './address.ts';
+import type { LogLevel } from '../env/log.ts';
+import type { NativeEngineOptions } from '../real/chunk-engine/index.ts';
+import type { MgmtdOptions } from '../services/mgmtd/mgmtd-options.ts';
+import { ConfigTable, configError } from './config/config-table.ts';
+import {
+  engineOptionsOf, mgmtdClientTuningOf, mgmtdOptionsOf, storageTuningOf, type MgmtdClientTuning, type StorageTuning,
+} from './config/service-options.ts';
 
 /**
  * A service process's TOML config (3FS configures its services in TOML too). One file per process:
@@ -13,14 +19,20 @@ import { parseAddress } from './address.ts';
  * listen = "127.0.0.1:9101"
  * data_dir = "storage-1"          # relative paths are relative to the config file
  * metrics_port = 9201             # optional: Prometheus text on /metrics
+ * log_level = "info"              # optional: debug | info | warn | error (JSON lines on stderr)
  *
  * [cluster]
  * mgmtd = ["mgmtd-1=127.0.0.1:9001"]
+ * peers = ["storage-2=127.0.0.1:9102"]   # the other service nodes this one calls (chain successors)
  *
  * [[storage.targets]]             # storage processes only
  * id = 101
- * path = "targets/101"
+ * path = "targets/101"            # relative paths are relative to data_dir
  * ```
+ *
+ * Optional service tables ([mgmtd], [mgmtd_client], [storage], [storage.forward], [storage.resync],
+ * [storage.engine]) tune the services; see config/service-options.ts for every key. Unknown keys are
+ * errors, so a misspelt option never goes unnoticed.
  */
 export interface PeerEntry {
   readonly id: string;
@@ -33,9 +45,16 @@ export interface NodeConfig {
   readonly listen: { host: string; port: number };
   readonly dataDir: string;
   readonly metricsPort?: number;
+  readonly logLevel: LogLevel;
   readonly mgmtd: readonly PeerEntry[];
+  readonly peers: readonly PeerEntry[];
+  /** Target paths are absolute (resolved against dataDir). */
   readonly targets: ReadonlyArray<{ readonly targetId: number; readonly path: string }>;
-  /** Everything else in the file, for the service's own options. */
+  readonly mgmtdOptions: MgmtdOptions;
+  readonly mgmtdClient: MgmtdClientTuning;
+  readonly storage: StorageTuning;
+  readonly engine: NativeEngineOptions;
+  /** The parsed file as it is. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
@@ -46,7 +65,12 @@ export function loadNodeConfig(path: string): NodeConfig {
   } catch (error) {
     throw new FlyerError('INVALID_ARGUMENT', `cannot read config ${path}: ${(error as Error).message}`);
   }
-  return parseNodeConfig(text, dirname(resolve(path)));
+  try {
+    return parseNodeConfig(text, dirname(resolve(path)));
+  } catch (error) {
+    if (error instanceof FlyerError) throw new FlyerError(error.code, `${path}: ${error.detail}`);
+    throw error;
+  }
 }
 
 export function parseNodeConfig(text: string, baseDir: string): NodeConfig {
@@ -54,71 +78,71 @@ export function parseNodeConfig(text: string, baseDir: string): NodeConfig {
   try {
     raw = parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new FlyerError('INVALID_ARGUMENT', `config is not valid TOML: ${(error as Error).message}`);
+    const { message, line, column } = error as Error & { line?: number; column?: number };
+    const at = line !== undefined ? ` (line ${line}, column ${column ?? '?'})` : '';
+    throw new FlyerError('INVALID_ARGUMENT', `config is not valid TOML${at}: ${message.split('\n')[0]}`);
   }
-  const node = table(raw, 'node');
-  const cluster = table(raw, 'cluster', true);
-  const storage = table(raw, 'storage', true);
-  const nodeId = str(node, 'node.id');
-  const dataDir = str(node, 'node.data_dir');
-  const mgmtd = (arr(cluster['mgmtd'] ?? [], 'cluster.mgmtd')).map((entry, i) => {
-    const text = typeof entry === 'string' ? entry : bad(`cluster.mgmtd[${i}] must be "id=host:port"`);
-    const at = text.indexOf('=');
-    if (at <= 0) bad(`cluster.mgmtd[${i}] must be "id=host:port", got '${text}'`);
-    return { id: text.slice(0, at), ...parseAddress(text.slice(at + 1)) };
+  const root = new ConfigTable('', raw);
+  const node = root.table('node', { optional: false });
+  const cluster = root.table('cluster');
+  const storage = root.table('storage');
+  const nodeId = node.string('id');
+  const listen = node.address('listen');
+  const dataDirText = node.string('data_dir');
+  const dataDir = isAbsolute(dataDirText) ? dataDirText : resolve(baseDir, dataDirText);
+  const metricsPort = node.integer('metrics_port', { max: 65535 });
+  const logLevel = node.choice('log_level', ['debug', 'info', 'warn', 'error'] as const) ?? 'info';
+  node.rejectUnknown();
+  const mgmtd = cluster.peers('mgmtd');
+  const peers = cluster.peers('peers');
+  cluster.rejectUnknown();
+  const targets = storage.tables('targets').map((t) => {
+    const targetId = t.integer('id', { min: 1 });
+    if (targetId === undefined) configError(`${t.name}.id must be a positive integer`);
+    const path = t.string('path');
+    t.rejectUnknown();
+    return { targetId, path: isAbsolute(path) ? path : resolve(dataDir, path) };
   });
-  const targets = arr(storage['targets'] ?? [], 'storage.targets').map((entry, i) => {
-    const t = entry as Record<string, unknown>;
-    const targetId = t['id'];
-    if (!Number.isSafeInteger(targetId) || (targetId as number) <= 0) bad(`storage.targets[${i}].id must be a positive integer`);
-    return { targetId: targetId as number, path: str(t, `storage.targets[${i}].path`) };
-  });
-  const metricsPort = node['metrics_port'];
-  if (metricsPort !== undefined && !(Number.isSafeInteger(metricsPort) && (metricsPort as number) >= 0 && (metricsPort as number) <= 65535)) {
-    bad('node.metrics_port must be a port number');
-  }
-  return {
+  const duplicate = targets.find((t, i) => targets.findIndex((u) => u.targetId === t.targetId) !== i);
+  if (duplicate) configError(`storage.targets: target id ${duplicate.targetId} appears twice`);
+  const engine = engineOptionsOf(storage.table('engine'));
+  const config: NodeConfig = {
     nodeId,
-    listen: parseAddress(str(node, 'node.listen')),
-    dataDir: isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir),
-    ...(metricsPort !== undefined ? { metricsPort: metricsPort as number } : {}),
+    listen,
+    dataDir,
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
+    logLevel,
     mgmtd,
+    peers,
     targets,
+    mgmtdOptions: mgmtdOptionsOf(root.table('mgmtd')),
+    mgmtdClient: mgmtdClientTuningOf(root.table('mgmtd_client')),
+    storage: storageTuningOf(storage),
+    engine,
     raw,
   };
+  storage.rejectUnknown();
+  root.rejectUnknown();
+  return config;
 }
 
 export function renderNodeConfig(config: {
-  nodeId: string; listen: string; dataDir: string; mgmtd: string[]; targets?: Array<{ id: number; path: string }>; metricsPort?: number;
-  extra?: Record<string, unknown>;
+  nodeId: string; listen: string; dataDir: string; mgmtd: string[]; peers?: string[]; targets?: Array<{ id: number; path: string }>;
+  metricsPort?: number; logLevel?: LogLevel;
+  /** More tables ([mgmtd], [storage] options, ...); a `storage` entry is merged with the targets. */
+  extra?: Record<string, Record<string, unknown>>;
 }): string {
+  const { storage: storageExtra, ...extra } = config.extra ?? {};
+  const storage = config.targets || storageExtra ? { ...storageExtra, ...(config.targets ? { targets: config.targets } : {}) } : undefined;
   const doc: Record<string, unknown> = {
-    node: { id: config.nodeId, listen: config.listen, data_dir: config.dataDir, ...(config.metricsPort !== undefined ? { metrics_port: config.metricsPort } : {}) },
-    cluster: { mgmtd: config.mgmtd },
-    ...(config.targets ? { storage: { targets: config.targets } } : {}),
-    ...config.extra,
+    node: {
+      id: config.nodeId, listen: config.listen, data_dir: config.dataDir,
+      ...(config.metricsPort !== undefined ? { metrics_port: config.metricsPort } : {}),
+      ...(config.logLevel ? { log_level: config.logLevel } : {}),
+    },
+    cluster: { mgmtd: config.mgmtd, ...(config.peers ? { peers: config.peers } : {}) },
+    ...extra,
+    ...(storage ? { storage } : {}),
   };
   return stringify(doc);
-}
-
-function table(raw: Record<string, unknown>, key: string, optional = false): Record<string, unknown> {
-  const value = raw[key];
-  if (value === undefined && optional) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(`config needs a [${key}] table`);
-  return value as Record<string, unknown>;
-}
-
-function str(t: Record<string, unknown>, name: string): string {
-  const value = t[name.split('.').pop()!];
-  if (typeof value !== 'string' || value.length === 0) bad(`${name} must be a non-empty string`);
-  return value as string;
-}
-
-function arr(value: unknown, name: string): unknown[] {
-  if (!Array.isArray(value)) bad(`${name} must be an array`);
-  return value as unknown[];
-}
-
-function bad(message: string): never {
-  throw new FlyerError('INVALID_ARGUMENT', `config: ${message}`);
 }

@@ -82,6 +82,11 @@ export const ErrorCodes = {
   KV_VALUE_TOO_LARGE: { wire: 705, message: 'kv value exceeds the size limit' },
   KV_TRANSACTION_TOO_LARGE: { wire: 706, message: 'transaction writes exceed the size limit' },
   KV_INVERTED_RANGE: { wire: 707, message: 'range end is before its begin' },
+  // Cluster launcher (flyer cluster: processes of a cluster started and stopped together).
+  CLUSTER_NOT_FOUND: { wire: 800, message: 'no cluster in that directory' },
+  CLUSTER_NODE_START_FAILED: { wire: 801, message: 'a cluster node did not start' },
+  CLUSTER_NOT_READY: { wire: 802, message: 'the cluster did not become ready in time' },
+  CLUSTER_PARTLY_RUNNING: { wire: 803, message: 'some processes of the cluster are running, others not' },
   // Simulation.
   SIM_NODE_UNKNOWN: { wire: 300, message: 'unknown simulated node' },
   SIM_DEADLOCK: { wire: 301, message: 'simulation has pending work but no events' },

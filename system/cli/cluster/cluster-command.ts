@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { count } from '../admin/plan-file.ts';
+import { EXIT_FAILED } from '../cli-errors.ts';
+import { Progress } from '../progress.ts';
+import { parsePid } from '../serve/pid-flag.ts';
+import { clusterDown } from './cluster-down.ts';
+import { clusterStatus, statusText } from './cluster-status.ts';
+import { clusterUp, describe } from './cluster-up.ts';
+import { usageText } from './usage-text.ts';
+
+interface UpFlags {
+  local?: boolean;
+  dir: string;
+  storageNodes: string;
+  targetsPerNode: string;
+  replication: string;
+  basePort?: string;
+  timeoutMs: string;
+  exitWithPid?: string;
+}
+
+/**
+ * `flyer cluster up | down | status`: a whole cluster from one command. Only local processes for now
+ * (`--local`); the launcher interface (launcher.ts) is where network namespaces and ssh will plug in.
+ */
+export function registerClusterCommands(program: Command): void {
+  const cluster = program.command('cluster').description('start, stop and inspect a whole cluster (1 manager + storage nodes)');
+
+  cluster.command('up')
+    .description('write configs, start the processes, upload a balanced chain table, wait until every target is SERVING')
+    .option('--local', 'run every node as a local process on loopback (the only launcher so far; the default)')
+    .requiredOption('--dir <dir>', 'cluster directory: configs, data, logs (D/logs/*.log), pid files (D/run/*.pid)')
+    .option('--storage-nodes <n>', 'storage processes', '3')
+    .option('--targets-per-node <n>', 'storage targets per node', '2')
+    .option('--replication <k>', 'targets per chain', '3')
+    .option('--base-port <port>', 'manager on this port, storage-i on port + i (default: free ports)')
+    .option('--timeout-ms <ms>', 'budget for each step: processes ready, targets SERVING', '60000')
+    .option('--exit-with-pid <pid>', 'the processes exit once this process is gone (tests)')
+    .action(async (flags: UpFlags) => {
+      const progress = new Progress();
+      const timeoutMs = count(flags.timeoutMs, '--timeout-ms');
+      const result = await clusterUp({
+        dir: flags.dir,
+        storageNodes: count(flags.storageNodes, '--storage-nodes'),
+        targetsPerNode: count(flags.targetsPerNode, '--targets-per-node'),
+        replication: count(flags.replication, '--replication'),
+        ...(flags.basePort !== undefined ? { basePort: count(flags.basePort, '--base-port') } : {}),
+        ...(flags.exitWithPid !== undefined ? { exitWithPid: parsePid(flags.exitWithPid) } : {}),
+        readyTimeoutMs: timeoutMs,
+        servingTimeoutMs: timeoutMs,
+        progress,
+      });
+      if (result.alreadyRunning) {
+        console.log(`the cluster in ${result.dir} is already running (${describe(result.manifest)}); nothing started.`);
+        console.log(`see \`flyer cluster status --dir ${result.dir}\`, or stop it with \`flyer cluster down --dir ${result.dir}\``);
+        return;
+      }
+      console.log(usageText(result.dir, result.manifest));
+    });
+
+  cluster.command('down')
+    .description('stop every process of the cluster (SIGTERM, then SIGKILL after a timeout); data stays')
+    .requiredOption('--dir <dir>', 'the cluster directory given to `cluster up`')
+    .option('--timeout-ms <ms>', 'wait this long after SIGTERM before SIGKILL', '10000')
+    .action(async (flags: { dir: string; timeoutMs: string }) => {
+      const { outcomes } = await clusterDown({ dir: flags.dir, timeoutMs: count(flags.timeoutMs, '--timeout-ms'), progress: new Progress() });
+      const stopped = outcomes.filter((o) => o.outcome !== 'not-running').length;
+      console.log(stopped === 0
+        ? `no process of the cluster in ${flags.dir} was running`
+        : `stopped ${stopped} processes (${outcomes.filter((o) => o.outcome === 'killed').length} needed SIGKILL)`);
+    });
+
+  cluster.command('status')
+    .description('processes, and the manager\'s view of nodes and targets (SERVING, SYNCING, ...)')
+    .requiredOption('--dir <dir>', 'the cluster directory given to `cluster up`')
+    .option('--json', 'print JSON')
+    .action(async (flags: { dir: string; json?: boolean }) => {
+      const status = await clusterStatus({ dir: flags.dir });
+      console.log(flags.json ? JSON.stringify(status, null, 2) : statusText(status));
+      // Scripts can wait on it: 0 only when every process runs and every target is SERVING.
+      if (!status.allServing || status.processes.some((p) => !p.running)) process.exitCode = EXIT_FAILED;
+    });
+}
+

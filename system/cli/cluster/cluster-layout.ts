@@ -1,0 +1,94 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { FlyerError } from '../../env/errors.ts';
+import { generateChainTable, type ChainTablePlan } from '../../services/mgmtd/chain-table-generator.ts';
+import { writePlan } from '../admin/plan-file.ts';
+import { renderNodeConfig } from '../node-config.ts';
+import { clusterPaths, writeManifest, type ClusterManifest, type ClusterNode } from './cluster-manifest.ts';
+import { freePorts } from './free-ports.ts';
+
+/**
+ * The files of a new local cluster: one manager and N storage nodes on loopback, a balanced chain table,
+ * a node config per process. Intervals are scaled down from 3FS's (which suit hundreds of machines):
+ * a local cluster should notice a killed process in seconds and become ready in a few, not minutes.
+ */
+export interface LocalLayoutOptions {
+  readonly dir: string;
+  readonly storageNodes: number;
+  readonly targetsPerNode: number;
+  readonly replication: number;
+  /** Manager on basePort, storage-i on basePort + i; default: free ports picked by the OS. */
+  readonly basePort?: number;
+  readonly exitWithPid?: number;
+}
+
+const HOST = '127.0.0.1';
+
+export const LOCAL_MGMTD_TUNING = {
+  // One manager: the lease matters only across its own restarts.
+  lease_length_ms: 10_000,
+  extend_lease_interval_ms: 2_000,
+  // After (re)taking the lease, wait this long for heartbeats before changing chains (4 storage rounds).
+  bootstrapping_ms: 2_000,
+  new_chain_bootstrap_ms: 1_000,
+  // A killed storage process is declared failed, and its targets OFFLINE, within ~3 s.
+  heartbeat_fail_ms: 3_000,
+  check_interval_ms: 200,
+  update_chains_interval_ms: 200,
+};
+
+export const LOCAL_CLIENT_TUNING = { refresh_interval_ms: 500, call_timeout_ms: 1_000, register_retry_ms: 250 };
+
+export const LOCAL_STORAGE_TUNING = {
+  heartbeat_interval_ms: 500,
+  fencing_interval_ms: 200,
+  forward: { attempt_timeout_ms: 1_000, backoff_ms: 50, backoff_max_ms: 500, total_timeout_ms: 30_000 },
+  resync: { scan_interval_ms: 200, retry_after_ms: 1_000, concurrency: 8, call_timeout_ms: 5_000 },
+  // A few storage processes share one machine: 64 I/O threads each (the default) would be wasted.
+  engine: { io_threads: 8 },
+};
+
+export async function writeLocalLayout(options: LocalLayoutOptions): Promise<{ manifest: ClusterManifest; plan: ChainTablePlan }> {
+  const storageIds = Array.from({ length: options.storageNodes }, (_, i) => `storage-${i + 1}`);
+  const plan = generateChainTable({ nodes: storageIds, targetsPerDisk: options.targetsPerNode, replication: options.replication, seed: 1 });
+  const ports = await portsFor(1 + options.storageNodes, options.basePort);
+  const mgmtd: ClusterNode = { id: 'mgmtd-1', role: 'mgmtd', host: HOST, port: ports[0]! };
+  const storage: ClusterNode[] = storageIds.map((id, i) => ({
+    id, role: 'storage', host: HOST, port: ports[i + 1]!, targets: plan.targets.filter((t) => t.nodeId === id).map((t) => t.targetId),
+  }));
+  const address = (n: ClusterNode): string => `${n.id}=${n.host}:${n.port}`;
+  const write = (node: ClusterNode, text: string): void => {
+    const path = clusterPaths.config(options.dir, node.id);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `# ${node.role} node of the local cluster in ${options.dir} (written by flyer cluster up)\n${text}`);
+  };
+  const dataDir = (node: ClusterNode): string => relative(dirname(clusterPaths.config(options.dir, node.id)), clusterPaths.data(options.dir, node.id));
+  write(mgmtd, renderNodeConfig({
+    nodeId: mgmtd.id, listen: `${mgmtd.host}:${mgmtd.port}`, dataDir: dataDir(mgmtd), mgmtd: [address(mgmtd)], extra: { mgmtd: LOCAL_MGMTD_TUNING },
+  }));
+  for (const node of storage) {
+    write(node, renderNodeConfig({
+      nodeId: node.id, listen: `${node.host}:${node.port}`, dataDir: dataDir(node), mgmtd: [address(mgmtd)],
+      peers: storage.filter((s) => s !== node).map(address),
+      targets: node.targets!.map((id) => ({ id, path: `targets/${id}` })),
+      extra: { mgmtd_client: LOCAL_CLIENT_TUNING, storage: LOCAL_STORAGE_TUNING },
+    }));
+  }
+  const manifest: ClusterManifest = {
+    version: 1, launcher: 'local', createdAt: new Date().toISOString(),
+    layout: { storageNodes: options.storageNodes, targetsPerNode: options.targetsPerNode, replication: options.replication },
+    nodes: [mgmtd, ...storage],
+    ...(options.exitWithPid !== undefined ? { exitWithPid: options.exitWithPid } : {}),
+  };
+  writePlan(clusterPaths.plan(options.dir), plan);
+  writeManifest(options.dir, manifest);
+  return { manifest, plan };
+}
+
+async function portsFor(count: number, basePort: number | undefined): Promise<number[]> {
+  if (basePort === undefined) return freePorts(count, HOST);
+  if (!Number.isSafeInteger(basePort) || basePort < 1024 || basePort + count - 1 > 65535) {
+    throw new FlyerError('INVALID_ARGUMENT', `--base-port must leave room for ${count} ports in 1024..65535, got ${basePort}`);
+  }
+  return Array.from({ length: count }, (_, i) => basePort + i);
+}
