@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage } from '../system/env/codec.ts';
+import { decodeMessage, encodeMessage, type EncodedMessage } from '../system/env/codec.ts';
 import { FlyerError, toFlyerError } from '../system/env/errors.ts';
 import { payloadDigest, type Payload } from '../system/env/payload.ts';
 import { RegionBuffer } from '../system/env/region-buffer.ts';
@@ -19,7 +19,7 @@ export interface SimFabric {
 /** Bytes of framing a real transport adds per message (frame header, request ids, method ids). */
 const FRAME_OVERHEAD_BYTES = 32;
 
-type Outcome = { ok: true; bytes: Uint8Array } | { ok: false; wire: number; detail: string };
+type Outcome = { ok: true; bytes: Uint8Array; wireSizeBytes: number } | { ok: false; wire: number; detail: string };
 
 /**
  * RPC for one node incarnation. Every request and response is encoded with the wire codec and moved
@@ -68,7 +68,7 @@ export class SimRpc implements Rpc {
       traceValue: payloadDigest(payload),
       serve: async () => {
         target.#region(region.regionId).write(offsetBytes, payload);
-        return new Uint8Array(0);
+        return EMPTY_REPLY;
       },
     })).then(() => undefined);
   }
@@ -80,7 +80,7 @@ export class SimRpc implements Rpc {
       traceValue: lengthBytes,
       serve: async () => {
         result = target.#region(region.regionId).read(offsetBytes, lengthBytes);
-        return new Uint8Array(0);
+        return EMPTY_REPLY;
       },
       responseExtraBytes: () => result?.sizeBytes ?? 0,
     })).then(() => result!);
@@ -92,11 +92,12 @@ export class SimRpc implements Rpc {
     return region;
   }
 
-  async #handle(key: number, bytes: Uint8Array, from: NodeId, deadlineNs: number): Promise<Uint8Array> {
+  async #handle(key: number, bytes: Uint8Array, from: NodeId, deadlineNs: number): Promise<EncodedMessage> {
     const handler = this.#handlers.get(key);
     if (!handler) throw new FlyerError('RPC_UNKNOWN_METHOD', `service ${key >>> 16} method ${key & 0xffff} on ${this.node.id}`);
     const response = await handler(decodeMessage(bytes), { from, deadlineNs });
-    return encodeMessage(response).bytes;
+    // The reply is charged its wire size, synthetic payloads included, so inline read data loads the network.
+    return encodeMessage(response);
   }
 
   /**
@@ -109,7 +110,7 @@ export class SimRpc implements Rpc {
     prepare: (target: SimRpc) => {
       sizeBytes: number;
       traceValue: number;
-      serve: (from: NodeId, deadlineNs: number) => Promise<Uint8Array>;
+      serve: (from: NodeId, deadlineNs: number) => Promise<EncodedMessage>;
       responseExtraBytes?: () => number;
     },
   ): Promise<Uint8Array> {
@@ -148,7 +149,7 @@ export class SimRpc implements Rpc {
         const servingIncarnation = targetNode.incarnation;
         targetNode.wakeNow(servingIncarnation, () => {
           served.serve(caller.id, deadlineNs).then(
-            (bytes) => this.#reply(targetNode, { ok: true, bytes }, served.responseExtraBytes?.() ?? 0, settle, callerIncarnation),
+            (encoded) => this.#reply(targetNode, { ok: true, bytes: encoded.bytes, wireSizeBytes: encoded.wireSizeBytes }, served.responseExtraBytes?.() ?? 0, settle, callerIncarnation),
             (error: unknown) => {
               const coded = toFlyerError(error);
               this.#reply(targetNode, { ok: false, wire: coded.wireCode, detail: coded.detail }, 0, settle, callerIncarnation);
@@ -160,13 +161,15 @@ export class SimRpc implements Rpc {
   }
 
   #reply(from: SimNode, outcome: Outcome, extraBytes: number, settle: (o: Outcome) => void, callerIncarnation: number): void {
-    const sizeBytes = FRAME_OVERHEAD_BYTES + extraBytes + (outcome.ok ? outcome.bytes.length : 16 + outcome.detail.length);
+    const sizeBytes = FRAME_OVERHEAD_BYTES + extraBytes + (outcome.ok ? outcome.wireSizeBytes : 16 + outcome.detail.length);
     this.fabric.transmit(from, this.node, sizeBytes, outcome.ok ? 1 : outcome.wire, () => {
       if (!this.node.isCurrent(callerIncarnation)) return;
       this.node.wakeNow(callerIncarnation, () => settle(outcome));
     });
   }
 }
+
+const EMPTY_REPLY: EncodedMessage = encodeMessage(null);
 
 function methodKey(serviceId: number, methodId: number): number {
   return ((serviceId & 0xffff) << 16 | (methodId & 0xffff)) >>> 0;

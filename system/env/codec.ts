@@ -1,5 +1,5 @@
 import { Packr, addExtension } from 'msgpackr';
-import { FlyerError } from './errors.ts';
+import { FlyerError, isFlyerError } from './errors.ts';
 import { RealPayload, SyntheticPayload } from './payload.ts';
 
 /**
@@ -13,16 +13,74 @@ import { RealPayload, SyntheticPayload } from './payload.ts';
  */
 const EXT_REAL_PAYLOAD = 0x21;
 const EXT_SYNTHETIC_PAYLOAD = 0x22;
+const EXT_OUT_OF_BAND = 0x23;
+
+/**
+ * Out of band: a transport with a raw section next to the message (real mode's frame tail) may ask for
+ * real payloads of at least this size to travel there instead of inside the MessagePack: the encoder
+ * then writes a reference (offset and length in the raw section) and hands the bytes back untouched,
+ * so a 4 MiB chunk goes to the socket from the caller's buffer (no copy into the encoder), and the
+ * decoder returns a view of the received raw section. Smaller payloads stay inline.
+ */
+export const OUT_OF_BAND_MIN_BYTES = 64 * 1024;
 
 /** Synthetic bytes seen by the encoder during the current encode call (the encoder is synchronous). */
 let syntheticBytesInEncode = 0;
+/** Where the current encode call puts large real payloads, if its caller takes them out of band. */
+let outOfBandInEncode: { parts: Uint8Array[]; endBytes: number } | undefined;
+/** The raw section the current decode call resolves out-of-band references against. */
+let rawSectionInDecode: Uint8Array | undefined;
+
+/** A real payload's place in the raw section: what the message carries instead of its bytes. */
+class OutOfBandRef {
+  constructor(readonly offsetBytes: number, readonly sizeBytes: number) {}
+}
 
 addExtension({
   Class: RealPayload,
   type: EXT_REAL_PAYLOAD,
-  write: (payload: RealPayload) => payload.bytes,
-  read: (bytes: Uint8Array) => new RealPayload(bytes instanceof Buffer ? new Uint8Array(bytes) : bytes),
+  // Inline, the bytes are copied into the encoding and copied out again when decoded; out of band
+  // they are neither.
+  write: (payload: RealPayload) => {
+    const bytes = payload.bytes;
+    if (outOfBandInEncode === undefined || bytes.byteLength < OUT_OF_BAND_MIN_BYTES) return bytes;
+    const ref = new OutOfBandRef(outOfBandInEncode.endBytes, bytes.byteLength);
+    outOfBandInEncode.parts.push(bytes);
+    outOfBandInEncode.endBytes += bytes.byteLength;
+    return ref;
+  },
+  read: (value: Uint8Array | OutOfBandRef) => {
+    if (value instanceof OutOfBandRef) return new RealPayload(outOfBandBytes(value));
+    return new RealPayload(value instanceof Buffer ? new Uint8Array(value) : value);
+  },
 });
+
+addExtension({
+  Class: OutOfBandRef,
+  type: EXT_OUT_OF_BAND,
+  write: (ref: OutOfBandRef) => [ref.offsetBytes, ref.sizeBytes],
+  read: (fields: unknown) => {
+    const [offsetBytes, sizeBytes] = Array.isArray(fields) ? (fields as unknown[]) : [];
+    if (!isCount(offsetBytes) || !isCount(sizeBytes)) throw new FlyerError('RPC_FRAME_MALFORMED', 'bad out-of-band payload reference');
+    return new OutOfBandRef(offsetBytes, sizeBytes);
+  },
+});
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * A view of the raw section, not a copy: out-of-band payloads are large and together make up that
+ * section, and the transport gives every frame its own memory, which nothing writes again.
+ */
+function outOfBandBytes(ref: OutOfBandRef): Uint8Array {
+  const raw = rawSectionInDecode;
+  if (raw === undefined || ref.offsetBytes + ref.sizeBytes > raw.byteLength) {
+    throw new FlyerError('RPC_FRAME_MALFORMED', `out-of-band payload [${ref.offsetBytes}, +${ref.sizeBytes}) outside a raw section of ${raw?.byteLength ?? 0} bytes`);
+  }
+  return new Uint8Array(raw.buffer, raw.byteOffset + ref.offsetBytes, ref.sizeBytes);
+}
 
 addExtension({
   Class: SyntheticPayload,
@@ -40,20 +98,46 @@ export interface EncodedMessage {
   readonly bytes: Uint8Array;
   /** Bytes a network carries for this message: the encoding plus every synthetic payload's size. */
   readonly wireSizeBytes: number;
+  /**
+   * With `outOfBand`: the bytes of the payloads taken out of band, in reference order, to be sent
+   * right after the raw section's first `rawOffsetBytes` bytes (empty when none was large enough).
+   */
+  readonly outOfBand: readonly Uint8Array[];
 }
 
-export function encodeMessage(message: unknown): EncodedMessage {
+export interface EncodeOptions {
+  /** Take real payloads of OUT_OF_BAND_MIN_BYTES or more out of band (see EncodedMessage.outOfBand). */
+  readonly outOfBand?: boolean;
+  /** Bytes of the raw section before the out-of-band payloads (the transport's own raw bytes). */
+  readonly rawOffsetBytes?: number;
+}
+
+const NONE: readonly Uint8Array[] = Object.freeze([]);
+
+export function encodeMessage(message: unknown, options: EncodeOptions = {}): EncodedMessage {
   syntheticBytesInEncode = 0;
-  const bytes = packr.pack(message);
+  const outOfBand = options.outOfBand === true ? { parts: [] as Uint8Array[], endBytes: options.rawOffsetBytes ?? 0 } : undefined;
+  outOfBandInEncode = outOfBand;
+  let bytes: Uint8Array;
+  try {
+    bytes = packr.pack(message);
+  } finally {
+    outOfBandInEncode = undefined;
+  }
   const synthetic = syntheticBytesInEncode;
   syntheticBytesInEncode = 0;
-  return { bytes, wireSizeBytes: bytes.length + synthetic };
+  return { bytes, wireSizeBytes: bytes.length + synthetic, outOfBand: outOfBand && outOfBand.parts.length > 0 ? outOfBand.parts : NONE };
 }
 
-export function decodeMessage(bytes: Uint8Array): unknown {
+/** Decodes a message; `rawSection` is what out-of-band payload references point into (real mode's frame tail). */
+export function decodeMessage(bytes: Uint8Array, rawSection?: Uint8Array): unknown {
+  rawSectionInDecode = rawSection;
   try {
     return packr.unpack(bytes);
   } catch (error) {
+    if (isFlyerError(error, 'RPC_FRAME_MALFORMED')) throw error;
     throw new FlyerError('RPC_FRAME_MALFORMED', `message body does not decode: ${(error as Error).message}`);
+  } finally {
+    rawSectionInDecode = undefined;
   }
 }

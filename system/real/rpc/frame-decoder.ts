@@ -1,5 +1,5 @@
 import { assert } from '../../env/assert.ts';
-import { crc32c } from '../../env/crc32c.ts';
+import { frameCrc32c } from './frame-crc.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES, parseBody, suspectRequestId, type Frame } from './frame.ts';
 
 /** What the decoder found in the byte stream, in stream order. */
@@ -25,11 +25,20 @@ export interface FrameDecoderOptions {
 /** Retained chunks beyond this many consumed slots are compacted away. */
 const COMPACT_AFTER_CHUNKS = 64;
 
+/** With direct reads, bodies at least this large are read from the socket into their own buffer. */
+const DIRECT_BODY_MIN_BYTES = 256 * 1024;
+/** With direct reads, everything else is read into a reused buffer of this size and copied out. */
+const READ_SCRATCH_BYTES = 64 * 1024;
+
 /**
  * Turns socket chunks into frames. Chunks are kept in a list and each byte is copied at most once:
  * a body inside one chunk is returned as a view of it, a body spanning chunks is gathered into one
  * buffer of exactly its size. The body length is learned first, so a large frame costs O(1) per chunk
  * until it is complete.
+ *
+ * Direct reads (sockets opened with net's `onread`, see {@link nextReadBuffer}): a large body is read
+ * by the kernel straight into its own buffer, so it costs no per-read allocation (Node otherwise makes
+ * a 64 KiB buffer per read, and the garbage collector pays for them) and no gathering copy.
  */
 export class FrameDecoder {
   readonly #maxFrameBytes: number;
@@ -45,6 +54,12 @@ export class FrameDecoder {
   #bodyCrc = 0;
   #stopped = false;
   readonly #scratch = new Uint8Array(FRAME_HEADER_BYTES);
+  /**
+   * Direct reads: the body being read in place, how much of it has arrived, and the checksum of that
+   * much (computed as each read lands, while its bytes are still in cache).
+   */
+  #direct: { readonly body: Buffer; filled: number; crc: number } | undefined;
+  #readScratch: Buffer | undefined;
 
   constructor(options: FrameDecoderOptions) {
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -55,7 +70,7 @@ export class FrameDecoder {
 
   /** Bytes received but not yet part of a complete frame (non-zero at EOF means a truncated frame). */
   get bufferedBytes(): number {
-    return this.#bufferedBytes;
+    return this.#bufferedBytes + (this.#direct?.filled ?? 0);
   }
 
   /** True after an oversize frame: the stream is unusable. */
@@ -89,8 +104,53 @@ export class FrameDecoder {
     }
   }
 
-  #emitBody(body: Uint8Array): void {
-    if (crc32c(body) !== this.#bodyCrc) {
+  /**
+   * Direct reads: the buffer the socket's next read should fill (net.connect's `onread.buffer`, called
+   * after every read). While a large body is arriving, the unfilled rest of that body's own buffer (a
+   * read never returns more than the buffer offered, so it cannot run into the next frame); otherwise
+   * a reused scratch buffer that {@link pushRead} copies out of.
+   */
+  nextReadBuffer(): Uint8Array {
+    const direct = this.#direct;
+    if (direct) return direct.body.subarray(direct.filled);
+    if (!this.#stopped && this.#bodyLengthBytes >= DIRECT_BODY_MIN_BYTES) {
+      // The header and the start of the body came through the scratch buffer: move them into place.
+      // Everything buffered belongs to this body, which would have been emitted if it were complete.
+      const body = Buffer.allocUnsafe(this.#bodyLengthBytes);
+      const filled = this.#bufferedBytes;
+      if (filled > 0) {
+        const start = this.#take(filled, body);
+        // #take gathers into `body` only when the bytes span chunks; from a single chunk it gives a view.
+        if (start.buffer !== body.buffer) body.set(start, 0);
+      }
+      this.#direct = { body, filled, crc: frameCrc32c(body.subarray(0, filled)) };
+      return body.subarray(filled);
+    }
+    this.#readScratch ??= Buffer.allocUnsafe(READ_SCRATCH_BYTES);
+    return this.#readScratch;
+  }
+
+  /** Direct reads: the socket read `nread` bytes into `buffer`, the last one {@link nextReadBuffer} gave. */
+  pushRead(nread: number, buffer: Uint8Array): void {
+    const direct = this.#direct;
+    if (direct === undefined) {
+      // The scratch buffer is reused for the next read: keep a copy of what arrived.
+      this.push(Buffer.from(buffer.subarray(0, nread)));
+      return;
+    }
+    assert(buffer.buffer === direct.body.buffer && buffer.byteOffset === direct.body.byteOffset + direct.filled,
+      'a direct read landed outside the body it was given');
+    direct.crc = frameCrc32c(buffer.subarray(0, nread), direct.crc);
+    direct.filled += nread;
+    if (direct.filled < direct.body.length) return;
+    this.#direct = undefined;
+    this.#bodyLengthBytes = -1;
+    this.#emitBody(direct.body, direct.crc);
+  }
+
+  /** `crc` is the body's checksum when already computed (direct reads). */
+  #emitBody(body: Uint8Array, crc = frameCrc32c(body)): void {
+    if (crc !== this.#bodyCrc) {
       this.#onEvent({ type: 'checksum-mismatch', suspectRequestId: suspectRequestId(body), bodyLengthBytes: body.length });
       return;
     }

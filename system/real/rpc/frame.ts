@@ -1,5 +1,5 @@
 import { assert, assertNonNegativeInteger } from '../../env/assert.ts';
-import { crc32c } from '../../env/crc32c.ts';
+import { frameCrc32c } from './frame-crc.ts';
 
 /**
  * The RPC frame, all integers little-endian:
@@ -110,12 +110,12 @@ export function encodeFrame(fields: FrameFields, message: Uint8Array, tail?: rea
   writeU64(view, 24, fields.timeoutNs);
   if (hasTail) view.setUint32(32, message.length, true);
 
-  let crc = crc32c(prefix.subarray(FRAME_HEADER_BYTES));
-  crc = crc32c(message, crc);
+  let crc = frameCrc32c(prefix.subarray(FRAME_HEADER_BYTES));
+  crc = frameCrc32c(message, crc);
   const parts: Uint8Array[] = [prefix, message];
   if (hasTail) {
     for (const part of tail) {
-      crc = crc32c(part, crc);
+      crc = frameCrc32c(part, crc);
       if (part.length > 0) parts.push(part);
     }
   }

@@ -59,13 +59,24 @@ export class PeerConnection {
     this.#maxFrameBytes = options.maxFrameBytes;
     this.#log = options.log;
     const decoder = new FrameDecoder({ maxFrameBytes: this.#maxFrameBytes, onEvent: (event) => this.#onEvent(event) });
-    this.#socket = connect({ host: this.#address.host, port: this.#address.port, noDelay: true });
+    // Direct reads: large reply bodies (4 MiB chunk reads) land in their own buffer (FrameDecoder).
+    this.#socket = connect({
+      host: this.#address.host,
+      port: this.#address.port,
+      noDelay: true,
+      onread: {
+        buffer: () => decoder.nextReadBuffer(),
+        callback: (nread, buffer) => {
+          decoder.pushRead(nread, buffer);
+          return true;
+        },
+      },
+    });
     this.#writer = new FrameWriter(this.#socket);
     this.#socket.setKeepAlive(true, 10_000);
     this.#socket.on('connect', () => {
       this.#connected = true;
     });
-    this.#socket.on('data', (chunk: Buffer) => decoder.push(chunk));
     this.#socket.on('error', (error) => {
       this.#socketError = error;
     });
@@ -175,7 +186,7 @@ export class PeerConnection {
       return;
     }
     try {
-      pending.resolve({ message: decodeMessage(frame.message), tail: frame.tail });
+      pending.resolve({ message: decodeMessage(frame.message, frame.tail), tail: frame.tail });
     } catch (error) {
       pending.reject(error instanceof FlyerError ? error : new FlyerError('RPC_FRAME_MALFORMED', `reply to ${pending.label} from ${this.#peer}`));
     }

@@ -167,7 +167,7 @@ class ServerConnection {
 
   /** Runs the handler and encodes its reply; every failure surfaces as a thrown coded error. */
   async #handle(frame: Frame): Promise<EncodedFrame> {
-    const envelope = decodeEnvelope(frame.message);
+    const envelope = decodeEnvelope(frame.message, frame.tail);
     if (frame.timeoutNs === 0) {
       throw new FlyerError('RPC_DEADLINE_PASSED', `service ${frame.serviceId} method ${frame.methodId} from ${envelope.from}`);
     }
@@ -177,9 +177,15 @@ class ServerConnection {
     }
     const deadlineNs = this.#options.nowNs() + frame.timeoutNs;
     const response = await handler({ from: envelope.from, deadlineNs, body: envelope.body, tail: frame.tail });
-    const message = encodeMessage(response.message).bytes;
+    // Large real payloads in the reply (inline chunk reads) go in the raw tail after the handler's own
+    // raw bytes, straight from their buffers: no copy into the encoder. As with bulk tails, the bytes
+    // must stay unchanged until the frame is written (a change after encoding fails the peer's CRC check).
+    let rawBytes = 0;
+    for (const part of response.tail ?? []) rawBytes += part.byteLength;
+    const encoded = encodeMessage(response.message, { outOfBand: true, rawOffsetBytes: rawBytes });
+    const tail = encoded.outOfBand.length > 0 ? [...(response.tail ?? []), ...encoded.outOfBand] : response.tail;
     return encodeFrame({ kind: FrameKind.responseOk, serviceId: frame.serviceId, methodId: frame.methodId, requestId: frame.requestId, timeoutNs: 0 },
-      message, response.tail);
+      encoded.bytes, tail);
   }
 
   #send(requestId: number, frame: EncodedFrame): void {

@@ -41,9 +41,12 @@ export function encodeEnvelope(from: NodeId, body: unknown): Uint8Array {
   return encodeMessage({ from, body } satisfies RequestEnvelope).bytes;
 }
 
-/** Decodes a request envelope; throws RPC_FRAME_MALFORMED when it is not one. */
-export function decodeEnvelope(bytes: Uint8Array): RequestEnvelope {
-  const value = decodeMessage(bytes) as Partial<RequestEnvelope> | null;
+/**
+ * Decodes a request envelope; throws RPC_FRAME_MALFORMED when it is not one. `tail` is the frame's raw
+ * tail, which out-of-band payloads in the body refer to (system/env/codec.ts).
+ */
+export function decodeEnvelope(bytes: Uint8Array, tail?: Uint8Array): RequestEnvelope {
+  const value = decodeMessage(bytes, tail) as Partial<RequestEnvelope> | null;
   if (typeof value !== 'object' || value === null || typeof value.from !== 'string' || !('body' in value)) {
     throw new FlyerError('RPC_FRAME_MALFORMED', 'request message is not a {from, body} envelope');
   }
