@@ -7,16 +7,13 @@
  * Node indices (what the network model and the analytic bound see): managers, storage nodes, admin,
  * then clients, in that order.
  */
-import { isFlyerError } from '../../system/env/errors.ts';
 import type { Env, NodeId } from '../../system/env/types.ts';
 import { generateChainTable, type ChainTablePlan } from '../../system/services/mgmtd/chain-table-generator.ts';
-import { MgmtdClient } from '../../system/services/mgmtd/mgmtd-client.ts';
-import { MgmtdService } from '../../system/services/mgmtd/mgmtd-service.ts';
-import type { NodeType, RoutingInfo } from '../../system/services/mgmtd/types.ts';
-import { StorageService } from '../../system/services/storage/service.ts';
+import type { MgmtdClient } from '../../system/services/mgmtd/mgmtd-client.ts';
 import { SimKvCluster } from '../kv/sim-kv.ts';
 import { NetworkModel, type NodeNetConfig } from '../net/index.ts';
 import { SIM_MGMTD_OPTIONS, SIM_STORAGE_OPTIONS } from '../scenarios/craq-cluster.ts';
+import { addDataPlaneNodes, registerUntilAccepted, simMgmtdClient, waitAllServing } from '../scenarios/data-plane-nodes.ts';
 import { Simulation } from '../simulation.ts';
 import { PerSsdStores } from './per-ssd-store.ts';
 import { MS, type PortSpec, type StorageBenchSpec } from './storage-bench-spec.ts';
@@ -47,31 +44,17 @@ export class BenchCluster {
     this.sim = new Simulation({ seed: spec.seed, kvFactory: this.kv.factory, chunkStoreFactory: this.stores.factory });
     this.stores.attach(this.sim);
 
-    const ports: PortSpec[] = [];
-    for (const id of this.managers) {
-      this.sim.addNode(id, { boot: async (env) => void (await MgmtdService.start(env, SIM_MGMTD_OPTIONS)) });
-      ports.push(spec.controlPort);
-    }
-    for (const id of this.storage) {
-      const targets = this.plan.targets.filter((t) => t.nodeId === id).map((t) => ({ targetId: t.targetId, path: `target-${t.targetId}` }));
-      this.sim.addNode(id, {
-        cores: 32,
-        boot: async (env) => {
-          const mgmtd = this.mgmtdClient(env);
-          await this.register(env, mgmtd, 'STORAGE');
-          await StorageService.start(env, { ...SIM_STORAGE_OPTIONS, targets, routing: mgmtd, heartbeat: mgmtd });
-        },
-      });
-      ports.push(spec.storagePort);
-    }
-    this.sim.addNode('admin', {
-      boot: async (env) => {
-        const mgmtd = this.mgmtdClient(env);
-        await retryForever(env, () => mgmtd.installChainTable(this.plan, 1));
-        this.tableInstalled = true;
-      },
+    addDataPlaneNodes(this.sim, {
+      managers: this.managers, storage: this.storage, plan: this.plan, storageCores: 32,
+      mgmtdOptions: SIM_MGMTD_OPTIONS, storageOptions: SIM_STORAGE_OPTIONS,
+      onTableInstalled: () => { this.tableInstalled = true; },
     });
-    ports.push(spec.controlPort);
+    // Ports in node order: managers, storage nodes, the admin node (see addDataPlaneNodes), clients.
+    const ports: PortSpec[] = [
+      ...this.managers.map(() => spec.controlPort),
+      ...this.storage.map(() => spec.storagePort),
+      spec.controlPort,
+    ];
     for (const [index, id] of this.clients.entries()) {
       this.sim.addNode(id, { boot: (env) => clientBoot(env, index, this) });
       ports.push(spec.clientPort);
@@ -99,39 +82,12 @@ export class BenchCluster {
   }
 
   mgmtdClient(env: Env): MgmtdClient {
-    return MgmtdClient.start(env, { managers: this.managers, refreshIntervalNs: 100 * MS, callTimeoutNs: 200 * MS });
-  }
-
-  register(env: Env, mgmtd: MgmtdClient, type: NodeType): Promise<unknown> {
-    return retryForever(env, () => mgmtd.registerNode(type));
+    return simMgmtdClient(env, this.managers);
   }
 
   /** Registers, then waits until every chain exists with every target SERVING; false at the deadline. */
   async waitAllServing(env: Env, mgmtd: MgmtdClient, deadlineNs: number): Promise<boolean> {
-    await this.register(env, mgmtd, 'CLIENT');
-    while (env.clock.now() < deadlineNs) {
-      await mgmtd.refresh().catch(() => undefined);
-      if (allServing(mgmtd.current(), this.plan.chains.length)) return true;
-      await env.clock.sleep(20 * MS);
-    }
-    return false;
-  }
-}
-
-function allServing(routing: RoutingInfo | undefined, chainCount: number): boolean {
-  if (!routing) return false;
-  const chains = Object.values(routing.chains);
-  return chains.length === chainCount && chains.every((c) => c.targets.every((t) => t.publicState === 'SERVING'));
-}
-
-/** Retries a setup call that must eventually succeed (managers still electing a primary). */
-async function retryForever<T>(env: Env, body: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await body();
-    } catch (error) {
-      if (!isFlyerError(error)) throw error;
-      await env.clock.sleep(Math.min(500, 20 * 2 ** attempt) * MS);
-    }
+    await registerUntilAccepted(env, mgmtd, 'CLIENT');
+    return waitAllServing(env, mgmtd, this.plan.chains.length, deadlineNs, 20 * MS);
   }
 }
