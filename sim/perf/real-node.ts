@@ -9,12 +9,12 @@
  */
 import { join } from 'node:path';
 import { DurableKv } from '../../system/env/kv-durable.ts';
-import { isFlyerError } from '../../system/env/errors.ts';
 import { NativeChunkStore, type NativeEngineOptions } from '../../system/real/chunk-engine/index.ts';
 import { createRealEnv, type PeerAddress } from '../../system/real/real-env.ts';
 import { MgmtdClient } from '../../system/services/mgmtd/mgmtd-client.ts';
 import type { MgmtdOptions } from '../../system/services/mgmtd/mgmtd-options.ts';
 import { MgmtdService } from '../../system/services/mgmtd/mgmtd-service.ts';
+import { registerUntilReachable } from '../../system/services/mgmtd/register-until-reachable.ts';
 import { StorageService } from '../../system/services/storage/service.ts';
 import type { StorageServiceOptions } from '../../system/services/storage/options.ts';
 
@@ -57,15 +57,7 @@ async function main(): Promise<void> {
     };
   } else {
     const mgmtd = MgmtdClient.start(env, { managers: config.managers, refreshIntervalNs: 100_000_000, callTimeoutNs: 1_000_000_000 });
-    for (;;) {
-      try {
-        await mgmtd.registerNode('STORAGE');
-        break;
-      } catch (error) {
-        if (!isFlyerError(error)) throw error;
-        await env.clock.sleep(100_000_000);
-      }
-    }
+    await registerUntilReachable(env, mgmtd, 'STORAGE', { retryNs: 100_000_000 });
     const targets = (config.targets ?? []).map((targetId) => ({ targetId, path: `target-${targetId}` }));
     const service = await StorageService.start(env, { ...config.storageOptions, targets, routing: mgmtd, heartbeat: mgmtd });
     stop = async () => {

@@ -56,6 +56,11 @@ export function simMgmtdClient(env: Env, managers: readonly NodeId[]): MgmtdClie
   return MgmtdClient.start(env, { managers, refreshIntervalNs: 100 * MS, callTimeoutNs: 200 * MS });
 }
 
+/**
+ * Registration with exponential backoff (20 ms doubling to 500 ms). The simulated campaign keeps this
+ * schedule rather than registerUntilReachable's fixed interval: seed numbers name schedules, and
+ * changing it reshuffles which seeds hit which interleavings.
+ */
 export async function registerUntilAccepted(env: Env, mgmtd: MgmtdClient, type: NodeType): Promise<void> {
   await retryForever(env, () => mgmtd.registerNode(type));
 }

@@ -4,7 +4,7 @@ import { createRealEnv } from '../../real/real-env.ts';
 import { MgmtdService } from '../../services/mgmtd/mgmtd-service.ts';
 import { resolveMgmtdOptions } from '../../services/mgmtd/mgmtd-options.ts';
 import { FlyerError } from '../../env/errors.ts';
-import { peerBook } from './peer-book.ts';
+import { realEnvBase } from './peer-book.ts';
 import { runServiceProcess } from './service-process.ts';
 import { parsePid } from './pid-flag.ts';
 
@@ -26,12 +26,7 @@ export function registerMgmtdCommand(program: Command): void {
         createEnv: (config) => {
           checkOptions(config.mgmtdOptions);
           return createRealEnv({
-            nodeId: config.nodeId,
-            listen: config.listen,
-            peers: peerBook(config),
-            dataDir: config.dataDir,
-            logLevel: config.logLevel,
-            ...(config.metricsPort !== undefined ? { metricsPort: config.metricsPort } : {}),
+            ...realEnvBase(config),
             kvFactory: async (name, env) => {
               const kv = await DurableKv.open(env.disk, name);
               kvs.push(kv);

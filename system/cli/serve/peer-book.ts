@@ -1,4 +1,4 @@
-import type { PeerAddress } from '../../real/real-env.ts';
+import type { PeerAddress, RealEnvOptions } from '../../real/real-env.ts';
 import type { NodeConfig } from '../node-config.ts';
 
 /**
@@ -9,4 +9,16 @@ export function peerBook(config: Pick<NodeConfig, 'mgmtd' | 'peers'>): Record<st
   const book: Record<string, PeerAddress> = {};
   for (const peer of [...config.mgmtd, ...config.peers]) book[peer.id] = { host: peer.host, port: peer.port };
   return book;
+}
+
+/** The RealEnv options every service process derives from its config; the role adds its factories. */
+export function realEnvBase(config: NodeConfig): Pick<RealEnvOptions, 'nodeId' | 'listen' | 'peers' | 'dataDir' | 'logLevel' | 'metricsPort'> {
+  return {
+    nodeId: config.nodeId,
+    listen: config.listen,
+    peers: peerBook(config),
+    dataDir: config.dataDir,
+    logLevel: config.logLevel,
+    ...(config.metricsPort !== undefined ? { metricsPort: config.metricsPort } : {}),
+  };
 }

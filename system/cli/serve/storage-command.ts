@@ -5,9 +5,9 @@ import { createRealEnv } from '../../real/real-env.ts';
 import { MgmtdClient } from '../../services/mgmtd/mgmtd-client.ts';
 import { StorageService } from '../../services/storage/service.ts';
 import { configError } from '../config/config-table.ts';
-import { peerBook } from './peer-book.ts';
+import { realEnvBase } from './peer-book.ts';
 import { parsePid } from './pid-flag.ts';
-import { registerUntilReachable } from './register-until-reachable.ts';
+import { registerUntilReachable } from '../../services/mgmtd/register-until-reachable.ts';
 import { runServiceProcess } from './service-process.ts';
 
 const REGISTER_RETRY_NS_DEFAULT = 500_000_000;
@@ -33,12 +33,7 @@ export function registerStorageCommand(program: Command): void {
           // Without the engine every target would open as failed and the node would serve nothing: say so now.
           loadNativeLibrary();
           return createRealEnv({
-            nodeId: config.nodeId,
-            listen: config.listen,
-            peers: peerBook(config),
-            dataDir: config.dataDir,
-            logLevel: config.logLevel,
-            ...(config.metricsPort !== undefined ? { metricsPort: config.metricsPort } : {}),
+            ...realEnvBase(config),
             chunkStoreFactory: (options, env) => NativeChunkStore.open({
               ...options,
               path: isAbsolute(options.path) ? options.path : resolve(env.disk.rootDir, options.path),

@@ -1,7 +1,7 @@
 import { isFlyerError } from '../../env/errors.ts';
 import type { Env } from '../../env/types.ts';
-import type { MgmtdClient } from '../../services/mgmtd/mgmtd-client.ts';
-import type { NodeType } from '../../services/mgmtd/types.ts';
+import type { MgmtdClient } from './mgmtd-client.ts';
+import type { NodeType } from './types.ts';
 
 /**
  * Registers this node with the manager, retrying until one answers: processes of a cluster start in any
@@ -10,7 +10,7 @@ import type { NodeType } from '../../services/mgmtd/types.ts';
  */
 export async function registerUntilReachable(env: Env, mgmtd: MgmtdClient, type: NodeType, options: {
   readonly retryNs: number;
-  readonly signal: AbortSignal;
+  readonly signal?: AbortSignal;
 }): Promise<void> {
   const startedNs = env.clock.now();
   for (let attempt = 1; ; attempt++) {
