@@ -44,7 +44,7 @@ export class SimRpc implements Rpc {
     return this.#exchange(to, options, (target) => {
       const sizeBytes = encoded.wireSizeBytes + FRAME_OVERHEAD_BYTES;
       return { sizeBytes, traceValue: key, serve: (from, deadlineNs) => target.#handle(key, encoded.bytes, from, deadlineNs) };
-    }).then((bytes) => decodeMessage(bytes) as Res);
+    }).then((bytes) => decodeMessage(bytes, undefined, options.receiveInto) as Res);
   }
 
   registerRegion(sizeBytes: number): BulkRegion {
@@ -95,9 +95,15 @@ export class SimRpc implements Rpc {
   async #handle(key: number, bytes: Uint8Array, from: NodeId, deadlineNs: number): Promise<EncodedMessage> {
     const handler = this.#handlers.get(key);
     if (!handler) throw new FlyerError('RPC_UNKNOWN_METHOD', `service ${key >>> 16} method ${key & 0xffff} on ${this.node.id}`);
-    const response = await handler(decodeMessage(bytes), { from, deadlineNs });
-    // The reply is charged its wire size, synthetic payloads included, so inline read data loads the network.
-    return encodeMessage(response);
+    // Encoding copies every byte of the reply, so what the handler lent it is free again right after.
+    const afterReply: Array<() => void> = [];
+    try {
+      const response = await handler(decodeMessage(bytes), { from, deadlineNs, afterReply: (callback) => afterReply.push(callback) });
+      // The reply is charged its wire size, synthetic payloads included, so inline read data loads the network.
+      return encodeMessage(response);
+    } finally {
+      for (const callback of afterReply) callback();
+    }
   }
 
   /**

@@ -5,7 +5,7 @@
  * the spec's ports; no faults are injected (a calm run).
  *
  * Node indices (what the network model and the analytic bound see): managers, storage nodes, admin,
- * then clients, in that order.
+ * extra nodes (a workload's meta servers), then clients, in that order.
  */
 import type { Env, NodeId } from '../../system/env/types.ts';
 import { generateChainTable, type ChainTablePlan } from '../../system/services/mgmtd/chain-table-generator.ts';
@@ -20,6 +20,19 @@ import { MS, type PortSpec, type StorageBenchSpec } from './storage-bench-spec.t
 
 export type ClientBoot = (env: Env, clientIndex: number, cluster: BenchCluster) => Promise<void>;
 
+/** Nodes a workload adds beside the data plane (meta servers), placed after the admin node. */
+export interface ExtraNode {
+  readonly id: NodeId;
+  readonly port: PortSpec;
+  readonly boot: (env: Env, cluster: BenchCluster) => Promise<void>;
+}
+
+export interface BenchClusterExtras {
+  readonly nodes?: readonly ExtraNode[];
+  /** Cores of each client node (compute stages charge them); default 1. */
+  readonly clientCores?: number;
+}
+
 export class BenchCluster {
   readonly sim: Simulation;
   readonly kv = new SimKvCluster();
@@ -32,7 +45,7 @@ export class BenchCluster {
   readonly #diskOfTarget = new Map<number, number>();
   tableInstalled = false;
 
-  constructor(readonly spec: StorageBenchSpec, clientBoot: ClientBoot) {
+  constructor(readonly spec: StorageBenchSpec, clientBoot: ClientBoot, extras: BenchClusterExtras = {}) {
     this.managers = Array.from({ length: spec.managers }, (_, i) => `mgmtd-${i + 1}`);
     this.storage = Array.from({ length: spec.storageNodes }, (_, i) => `storage-${i + 1}`);
     this.clients = Array.from({ length: spec.clients }, (_, i) => `client-${i + 1}`);
@@ -55,8 +68,12 @@ export class BenchCluster {
       ...this.storage.map(() => spec.storagePort),
       spec.controlPort,
     ];
+    for (const extra of extras.nodes ?? []) {
+      this.sim.addNode(extra.id, { boot: (env) => extra.boot(env, this) });
+      ports.push(extra.port);
+    }
     for (const [index, id] of this.clients.entries()) {
-      this.sim.addNode(id, { boot: (env) => clientBoot(env, index, this) });
+      this.sim.addNode(id, { ...(extras.clientCores !== undefined ? { cores: extras.clientCores } : {}), boot: (env) => clientBoot(env, index, this) });
       ports.push(spec.clientPort);
     }
     this.network = new NetworkModel({

@@ -6,8 +6,9 @@
  * - writes `chunks` 4 MiB chunks of real bytes through the StorageClient (each down its chain of 3:
  *   replicated write throughput);
  * - reads them back `readPasses` times with batch reads at a fixed depth, two ways:
- *   - inline: StorageClient.read, the data in the RPC reply (since this benchmark, in the frame's raw
- *     tail as an out-of-band payload, see system/env/codec.ts);
+ *   - inline: StorageClient.read, the data in the RPC reply (in the frame's raw tail as an out-of-band
+ *     payload, see system/env/codec.ts), received into one reused buffer per outstanding read
+ *     (ChunkRead.into, like USRBIO's iov);
  *   - region: the batch read names a registered region of the client and the storage node pushes the
  *     data into it with bulkWrite (raw-tail frame), then replies: 3FS's RDMA WRITE path.
  *
@@ -197,16 +198,19 @@ export async function runRealStorageBench(options: RealBenchOptions, log: (line:
     const regions: BulkRegion[] = options.regionReads
       ? Array.from({ length: options.readDepth }, () => clientEnv.rpc.registerRegion(options.chunkSizeBytes))
       : [];
+    // One receive buffer per outstanding read, reused read after read, as an application reading
+    // through 3FS's USRBIO does with its registered iov.
+    const receiveBuffers = Array.from({ length: options.readDepth }, () => new Uint8Array(options.chunkSizeBytes));
     let requestId = 1;
     for (let round = 0; round < options.readRounds; round++) {
       // Inline batch reads through the StorageClient.
       let queue = readOrder();
       let readBytes = 0;
       done = timed(storagePids);
-      await Promise.all(Array.from({ length: options.readDepth }, async () => {
+      await Promise.all(receiveBuffers.map(async (into) => {
         while (queue.length > 0) {
           const i = queue.pop()!;
-          const outcome = await client.read({ ...chunks[i]!, offsetBytes: 0, lengthBytes: options.chunkSizeBytes });
+          const outcome = await client.read({ ...chunks[i]!, offsetBytes: 0, lengthBytes: options.chunkSizeBytes, into });
           if (!outcome.ok) throw new FlyerError(outcome.code as never, outcome.detail);
           readBytes += outcome.lengthBytes;
         }

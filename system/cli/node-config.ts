@@ -7,7 +7,7 @@ import type { NativeEngineOptions } from '../real/chunk-engine/index.ts';
 import type { MgmtdOptions } from '../services/mgmtd/mgmtd-options.ts';
 import { ConfigTable, configError } from './config/config-table.ts';
 import {
-  engineOptionsOf, mgmtdClientTuningOf, mgmtdOptionsOf, storageTuningOf, type MgmtdClientTuning, type StorageTuning,
+  engineOptionsOf, metaTuningOf, mgmtdClientTuningOf, mgmtdOptionsOf, storageTuningOf, type MetaTuning, type MgmtdClientTuning, type StorageTuning,
 } from './config/service-options.ts';
 
 /**
@@ -31,7 +31,7 @@ import {
  * ```
  *
  * Optional service tables ([mgmtd], [mgmtd_client], [storage], [storage.forward], [storage.resync],
- * [storage.engine]) tune the services; see config/service-options.ts for every key. Unknown keys are
+ * [storage.engine], [meta], [meta.root_layout]) tune the services; see config/service-options.ts for every key. Unknown keys are
  * errors, so a misspelt option never goes unnoticed.
  */
 export interface PeerEntry {
@@ -54,6 +54,7 @@ export interface NodeConfig {
   readonly mgmtdClient: MgmtdClientTuning;
   readonly storage: StorageTuning;
   readonly engine: NativeEngineOptions;
+  readonly meta: MetaTuning;
   /** The parsed file as it is. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -119,6 +120,7 @@ export function parseNodeConfig(text: string, baseDir: string): NodeConfig {
     mgmtdClient: mgmtdClientTuningOf(root.table('mgmtd_client')),
     storage: storageTuningOf(storage),
     engine,
+    meta: metaTuningOf(root.table('meta')),
     raw,
   };
   storage.rejectUnknown();

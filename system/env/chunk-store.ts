@@ -44,6 +44,14 @@ export interface ChunkUpdateRequest {
 export interface ChunkReadResult {
   readonly payload: Payload;
   readonly meta: ChunkMeta;
+  /**
+   * Present when the payload's bytes are lent from the store's buffer pool (the native engine's large
+   * reads): call it once nothing will read them again, e.g. when the reply carrying them has been
+   * written, and the buffer serves a later read with no allocation (and no garbage collection). Never
+   * calling it is safe, the buffer is then simply collected; calling it while the bytes are still in
+   * use is not. Calls after the first do nothing.
+   */
+  readonly release?: () => void;
 }
 
 export interface SpaceInfo {

@@ -27,9 +27,11 @@ export const OUT_OF_BAND_MIN_BYTES = 64 * 1024;
 /** Synthetic bytes seen by the encoder during the current encode call (the encoder is synchronous). */
 let syntheticBytesInEncode = 0;
 /** Where the current encode call puts large real payloads, if its caller takes them out of band. */
-let outOfBandInEncode: { parts: Uint8Array[]; endBytes: number } | undefined;
+let outOfBandInEncode: { parts: Uint8Array[]; crc32c: (number | undefined)[]; endBytes: number } | undefined;
 /** The raw section the current decode call resolves out-of-band references against. */
 let rawSectionInDecode: Uint8Array | undefined;
+/** Where the current decode call places real payloads (the caller's receive buffer), and how much is used. */
+let landingInDecode: { readonly bytes: Uint8Array; usedBytes: number } | undefined;
 
 /** A real payload's place in the raw section: what the message carries instead of its bytes. */
 class OutOfBandRef {
@@ -46,11 +48,15 @@ addExtension({
     if (outOfBandInEncode === undefined || bytes.byteLength < OUT_OF_BAND_MIN_BYTES) return bytes;
     const ref = new OutOfBandRef(outOfBandInEncode.endBytes, bytes.byteLength);
     outOfBandInEncode.parts.push(bytes);
+    outOfBandInEncode.crc32c.push(payload.knownCrc32c);
     outOfBandInEncode.endBytes += bytes.byteLength;
     return ref;
   },
   read: (value: Uint8Array | OutOfBandRef) => {
-    if (value instanceof OutOfBandRef) return new RealPayload(outOfBandBytes(value));
+    const bytes = value instanceof OutOfBandRef ? outOfBandBytes(value) : value;
+    const landed = land(bytes);
+    if (landed) return new RealPayload(landed);
+    if (value instanceof OutOfBandRef) return new RealPayload(bytes);
     return new RealPayload(value instanceof Buffer ? new Uint8Array(value) : value);
   },
 });
@@ -82,6 +88,27 @@ function outOfBandBytes(ref: OutOfBandRef): Uint8Array {
   return new Uint8Array(raw.buffer, raw.byteOffset + ref.offsetBytes, ref.sizeBytes);
 }
 
+/**
+ * Places a decoded payload's bytes in the landing buffer, if the decode call has one: nothing to do
+ * when the transport already received them there; else a copy at the next free place, if they fit.
+ * Undefined when there is no landing buffer or no room left in it.
+ */
+function land(bytes: Uint8Array): Uint8Array | undefined {
+  const landing = landingInDecode;
+  if (landing === undefined) return undefined;
+  if (isWithin(bytes, landing.bytes)) return bytes;
+  if (landing.usedBytes + bytes.byteLength > landing.bytes.byteLength) return undefined;
+  const placed = landing.bytes.subarray(landing.usedBytes, landing.usedBytes + bytes.byteLength);
+  placed.set(bytes);
+  landing.usedBytes += bytes.byteLength;
+  return placed;
+}
+
+function isWithin(inner: Uint8Array, outer: Uint8Array): boolean {
+  return inner.buffer === outer.buffer && inner.byteOffset >= outer.byteOffset &&
+    inner.byteOffset + inner.byteLength <= outer.byteOffset + outer.byteLength;
+}
+
 addExtension({
   Class: SyntheticPayload,
   type: EXT_SYNTHETIC_PAYLOAD,
@@ -103,6 +130,8 @@ export interface EncodedMessage {
    * right after the raw section's first `rawOffsetBytes` bytes (empty when none was large enough).
    */
   readonly outOfBand: readonly Uint8Array[];
+  /** Per out-of-band part, its CRC32C when its payload knew it (RealPayload.knownCrc32c), else undefined. */
+  readonly outOfBandCrc32c: readonly (number | undefined)[];
 }
 
 export interface EncodeOptions {
@@ -113,10 +142,11 @@ export interface EncodeOptions {
 }
 
 const NONE: readonly Uint8Array[] = Object.freeze([]);
+const NO_CRCS: readonly (number | undefined)[] = Object.freeze([]);
 
 export function encodeMessage(message: unknown, options: EncodeOptions = {}): EncodedMessage {
   syntheticBytesInEncode = 0;
-  const outOfBand = options.outOfBand === true ? { parts: [] as Uint8Array[], endBytes: options.rawOffsetBytes ?? 0 } : undefined;
+  const outOfBand = options.outOfBand === true ? { parts: [] as Uint8Array[], crc32c: [] as (number | undefined)[], endBytes: options.rawOffsetBytes ?? 0 } : undefined;
   outOfBandInEncode = outOfBand;
   let bytes: Uint8Array;
   try {
@@ -126,12 +156,21 @@ export function encodeMessage(message: unknown, options: EncodeOptions = {}): En
   }
   const synthetic = syntheticBytesInEncode;
   syntheticBytesInEncode = 0;
-  return { bytes, wireSizeBytes: bytes.length + synthetic, outOfBand: outOfBand && outOfBand.parts.length > 0 ? outOfBand.parts : NONE };
+  const taken = outOfBand !== undefined && outOfBand.parts.length > 0;
+  return { bytes, wireSizeBytes: bytes.length + synthetic, outOfBand: taken ? outOfBand.parts : NONE, outOfBandCrc32c: taken ? outOfBand.crc32c : NO_CRCS };
 }
 
-/** Decodes a message; `rawSection` is what out-of-band payload references point into (real mode's frame tail). */
-export function decodeMessage(bytes: Uint8Array, rawSection?: Uint8Array): unknown {
+/**
+ * Decodes a message; `rawSection` is what out-of-band payload references point into (real mode's frame
+ * tail). With `landing` (CallOptions.receiveInto), real payloads are placed in it while they fit; a raw
+ * section the transport received into `landing` stays where it is, and copies go after it.
+ */
+export function decodeMessage(bytes: Uint8Array, rawSection?: Uint8Array, landing?: Uint8Array): unknown {
   rawSectionInDecode = rawSection;
+  landingInDecode = landing === undefined ? undefined : {
+    bytes: landing,
+    usedBytes: rawSection !== undefined && isWithin(rawSection, landing) ? rawSection.byteOffset - landing.byteOffset + rawSection.byteLength : 0,
+  };
   try {
     return packr.unpack(bytes);
   } catch (error) {
@@ -139,5 +178,6 @@ export function decodeMessage(bytes: Uint8Array, rawSection?: Uint8Array): unkno
     throw new FlyerError('RPC_FRAME_MALFORMED', `message body does not decode: ${(error as Error).message}`);
   } finally {
     rawSectionInDecode = undefined;
+    landingInDecode = undefined;
   }
 }

@@ -68,6 +68,7 @@ export const ErrorCodes = {
   STORAGE_NO_SUCCESSOR: { wire: 608, message: 'no successor to forward to' },
   STORAGE_OVERLOADED: { wire: 609, message: 'too many requests in flight' },
   STORAGE_CHUNK_NOT_COMMITTED: { wire: 610, message: 'chunk has an update in flight on this replica; read from the tail' },
+  STORAGE_CHUNK_RANGE_INVALID: { wire: 620, message: 'chunk id range ends before it begins' },
   // Storage client.
   CLIENT_NO_ROUTING: { wire: 650, message: 'no routing information yet' },
   CLIENT_NO_SERVING_TARGET: { wire: 651, message: 'no serving target for the chain' },
@@ -87,6 +88,24 @@ export const ErrorCodes = {
   CLUSTER_NODE_START_FAILED: { wire: 801, message: 'a cluster node did not start' },
   CLUSTER_NOT_READY: { wire: 802, message: 'the cluster did not become ready in time' },
   CLUSTER_PARTLY_RUNNING: { wire: 803, message: 'some processes of the cluster are running, others not' },
+  // Metadata service (POSIX-style: the errno each maps to is in the message's brackets).
+  META_NOT_FOUND: { wire: 1200, message: 'no such file or directory [ENOENT]' },
+  META_EXISTS: { wire: 1201, message: 'file exists [EEXIST]' },
+  META_NOT_DIRECTORY: { wire: 1202, message: 'not a directory [ENOTDIR]' },
+  META_IS_DIRECTORY: { wire: 1203, message: 'is a directory [EISDIR]' },
+  META_NOT_EMPTY: { wire: 1204, message: 'directory not empty [ENOTEMPTY]' },
+  META_INVALID_NAME: { wire: 1205, message: 'invalid file name [EINVAL]' },
+  META_NAME_TOO_LONG: { wire: 1206, message: 'file name or path too long [ENAMETOOLONG]' },
+  META_SYMLINK_LOOP: { wire: 1207, message: 'too many levels of symbolic links [ELOOP]' },
+  META_RENAME_INTO_SELF: { wire: 1208, message: 'cannot move a directory into itself or a descendant [EINVAL]' },
+  META_BUSY: { wire: 1209, message: 'resource busy [EBUSY]' },
+  META_BAD_SESSION: { wire: 1210, message: 'no such write session [EBADF]' },
+  META_NOT_FILE: { wire: 1211, message: 'not a regular file [EINVAL]' },
+  META_INVALID_LAYOUT: { wire: 1212, message: 'invalid file layout [EINVAL]' },
+  META_TOO_MANY_LINKS: { wire: 1213, message: 'too many links [EMLINK]' },
+  META_CROSS_DEVICE: { wire: 1214, message: 'operation not allowed on this inode [EXDEV]' },
+  META_NO_SERVER: { wire: 1215, message: 'no metadata server reachable' },
+  META_BAD_FILE_HANDLE: { wire: 1216, message: 'file handle is closed or not open for this operation [EBADF]' },
   // Simulation.
   SIM_NODE_UNKNOWN: { wire: 300, message: 'unknown simulated node' },
   SIM_DEADLOCK: { wire: 301, message: 'simulation has pending work but no events' },
@@ -94,6 +113,18 @@ export const ErrorCodes = {
   // Toy replicated counter.
   TOY_NOT_LEADER: { wire: 900, message: 'node is not the leader' },
   TOY_REPLICATION_FAILED: { wire: 901, message: 'replication did not reach every follower' },
+  // GraySort tools (system/graysort: gensort, valsort and the native sort engine).
+  SORT_TOOLS_UNAVAILABLE: { wire: 1000, message: 'native sort tools are not built (run npm run build:native)' },
+  SORT_TOOL_FAILED: { wire: 1001, message: 'a native sort tool failed' },
+  SORT_INVALID_INPUT: { wire: 1002, message: 'input is not a file of whole 100-byte records' },
+  VALSORT_UNORDERED: { wire: 1003, message: 'records are not in key order' },
+  VALSORT_CHECKSUM_MISMATCH: { wire: 1004, message: 'checksum of the sorted records differs from the input checksum' },
+  // Workload reports (system/report: charts, SVG/PNG and the HTML page of a run).
+  REPORT_INVALID_SERIES: { wire: 1100, message: 'measured series is not valid for a chart' },
+  REPORT_INVALID_CHART: { wire: 1101, message: 'chart or report description is not valid' },
+  REPORT_REFERENCE_MISSING: { wire: 1102, message: 'reference figure file not found' },
+  REPORT_RENDER_FAILED: { wire: 1103, message: 'chart rendering failed' },
+  REPORT_BUNDLE_MISSING: { wire: 1104, message: 'browser bundle of a charting library not found' },
 } as const satisfies Record<string, { wire: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

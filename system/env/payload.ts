@@ -11,7 +11,13 @@ export type Payload = RealPayload | SyntheticPayload;
 
 export class RealPayload {
   readonly kind = 'real' as const;
-  constructor(readonly bytes: Uint8Array) {}
+  /**
+   * `knownCrc32c`: the CRC32C of `bytes` when whoever made the payload already has it (the chunk engine
+   * verifies a chunk against its stored checksum as it reads it), so the storage service and the frame
+   * encoder need no pass of their own over the bytes. The maker vouches for it; it does not survive a
+   * slice or the wire, and a wrong value makes the receiving end's frame check fail, never passes silently.
+   */
+  constructor(readonly bytes: Uint8Array, readonly knownCrc32c?: number) {}
   get sizeBytes(): number {
     return this.bytes.length;
   }

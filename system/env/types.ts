@@ -72,12 +72,26 @@ export interface CallOptions {
   /** Deadline relative to now; the caller gets FLYER_ERR_RPC_TIMEOUT when it passes. */
   timeoutNs?: number;
   signal?: AbortSignal;
+  /**
+   * Where the reply's real payloads should land, in order, while they fit (3FS USRBIO's iov): they are
+   * then views of this buffer, received straight from the socket in real mode, copied in by the codec
+   * otherwise; payloads that do not fit are allocated as usual. The caller must leave the buffer alone
+   * until the call settles.
+   */
+  receiveInto?: Uint8Array;
 }
 
 export interface RequestContext {
   readonly from: NodeId;
   /** Absolute deadline on this node's monotonic clock. */
   readonly deadlineNs: number;
+  /**
+   * Runs `callback` once the reply, or the error sent instead, no longer refers to anything the
+   * handler gave it: real mode, when its frame has been written to the socket (or the connection
+   * dropped it); simulation, once it is encoded. For lending pooled buffers to a reply (chunk reads).
+   * Absent where nobody can tell (a handler called directly): then nothing may be lent to the reply.
+   */
+  readonly afterReply?: (callback: () => void) => void;
 }
 
 export type RpcHandler<Req, Res> = (request: Req, context: RequestContext) => Promise<Res>;

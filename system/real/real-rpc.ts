@@ -120,7 +120,7 @@ export class RealRpc implements Rpc {
       methodId: method.methodId,
       name: method.name,
       handler: async (request) => ({
-        message: await handler(request.body as Req, { from: request.from, deadlineNs: request.deadlineNs }),
+        message: await handler(request.body as Req, { from: request.from, deadlineNs: request.deadlineNs, afterReply: request.afterReply }),
       }),
     });
   }
@@ -169,7 +169,7 @@ export class RealRpc implements Rpc {
     }
     return this.#client.call(to, {
       serviceId: call.serviceId, methodId: call.methodId, label: call.label, message, tail: call.tail, timeoutNs,
-      signal: call.options?.signal,
+      signal: call.options?.signal, receiveInto: call.options?.receiveInto,
     });
   }
 

@@ -1,7 +1,8 @@
 /**
- * A local cluster's life through the CLI, as a person would run it: `cluster up` starts 1 manager and
- * 3 storage processes and returns once every target is SERVING; `cluster status` and `admin` show it;
- * a second `up` says it is already running; `cluster down` leaves no process behind.
+ * A local cluster's life through the CLI, as a person would run it: `cluster up` starts 1 manager,
+ * 3 storage processes and 1 meta server and returns once every target is SERVING and meta answers;
+ * `cluster status` and `admin` show it; a second `up` says it is already running; `cluster down`
+ * leaves no process behind.
  */
 import test from 'ava';
 import { isOurProcess } from '../../system/cli/cluster/process-check.ts';
@@ -16,7 +17,7 @@ test('cluster up -> status shows every target SERVING -> down leaves no process 
   t.regex(up.stderr, /all 6 targets SERVING/);
   t.regex(up.stdout, /flyer cluster down --dir/);
   const pids = clusterPids(dir);
-  t.is(pids.length, 4, 'one pid file per process');
+  t.is(pids.length, 5, 'one pid file per process');
   t.true(pids.every((pid) => isOurProcess(pid, dir)));
   t.log(`cluster up: ${(up.ms / 1000).toFixed(1)} s`);
 
@@ -41,7 +42,7 @@ test('cluster up -> status shows every target SERVING -> down leaves no process 
 
   const down = await runFlyer(['cluster', 'down', '--dir', dir]);
   t.is(down.code, 0, down.stderr);
-  t.regex(down.stdout, /stopped 4 processes \(0 needed SIGKILL\)/);
+  t.regex(down.stdout, /stopped 5 processes \(0 needed SIGKILL\)/);
   t.deepEqual(clusterPids(dir), [], 'pid files removed');
   t.deepEqual(processesUsing(dir), [], 'no process of the cluster is left');
 

@@ -166,3 +166,42 @@ test.failing('decodeMessage rejects the never-used MessagePack byte 0xc1', (t) =
   const error = t.throws(() => decodeMessage(new Uint8Array([0xc1])));
   t.is((error as FlyerError | undefined)?.code, 'RPC_FRAME_MALFORMED');
 });
+
+test('with a landing buffer, real payloads are placed in it in order while they fit', (t) => {
+  const big = realPayload(new Uint8Array(100).fill(7));
+  const small = realPayload(new Uint8Array([1, 2, 3]));
+  const tooBig = realPayload(new Uint8Array(50).fill(9));
+  const landing = new Uint8Array(110);
+  const decoded = decodeMessage(encodeMessage({ a: big, b: small, c: tooBig, s: zeroPayload(5) }).bytes, undefined, landing) as Record<string, RealPayload>;
+  t.is(decoded.a!.bytes.buffer, landing.buffer);
+  t.is(decoded.a!.bytes.byteOffset, 0);
+  t.deepEqual(decoded.a!.bytes, big.bytes);
+  t.is(decoded.b!.bytes.buffer, landing.buffer);
+  t.is(decoded.b!.bytes.byteOffset, 100);
+  t.deepEqual(Array.from(decoded.b!.bytes), [1, 2, 3]);
+  t.not(decoded.c!.bytes.buffer, landing.buffer, 'a payload that does not fit is allocated as usual');
+  t.deepEqual(decoded.c!.bytes, tooBig.bytes);
+  t.true(decoded.s instanceof SyntheticPayload, 'synthetic payloads are left as they are');
+});
+
+test('out-of-band payloads already received into the landing buffer stay in place', (t) => {
+  const chunk = new Uint8Array(70_000).map((_, i) => i & 0xff);
+  const encoded = encodeMessage({ data: realPayload(chunk), small: realPayload('hi') }, { outOfBand: true });
+  t.is(encoded.outOfBand.length, 1);
+  // The transport received the raw section straight into the caller's buffer.
+  const landing = new Uint8Array(80_000);
+  landing.set(encoded.outOfBand[0]!, 0);
+  const decoded = decodeMessage(encoded.bytes, landing.subarray(0, chunk.length), landing) as { data: RealPayload; small: RealPayload };
+  t.is(decoded.data.bytes.buffer, landing.buffer);
+  t.is(decoded.data.bytes.byteOffset, 0);
+  t.deepEqual(decoded.data.bytes, chunk);
+  t.is(decoded.small.bytes.byteOffset, chunk.length, 'copies go after the received raw section');
+  t.is(Buffer.from(decoded.small.bytes).toString(), 'hi');
+});
+
+test('out-of-band parts report the checksums their payloads know', (t) => {
+  const known = new RealPayload(new Uint8Array(70_000), 0xdeadbeef);
+  const unknown = new RealPayload(new Uint8Array(70_000));
+  const encoded = encodeMessage({ a: known, b: unknown }, { outOfBand: true });
+  t.deepEqual(encoded.outOfBandCrc32c, [0xdeadbeef, undefined]);
+});

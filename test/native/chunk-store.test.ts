@@ -2,8 +2,9 @@
 import test from 'ava';
 import type { ChunkStore } from '../../system/env/chunk-store.ts';
 import { crc32c } from '../../system/env/crc32c.ts';
-import { materialize, realPayload, syntheticPayload } from '../../system/env/payload.ts';
+import { materialize, realPayload, syntheticPayload, type RealPayload } from '../../system/env/payload.ts';
 import { alignedBuffer } from '../../system/real/chunk-engine/read-buffers.ts';
+import { readBufferPool, ReadBufferPool } from '../../system/real/chunk-engine/read-pool.ts';
 import { bytes, chunkId, MAX_ID, MIN_ID, openStore, plainBytes, readAll, tempDir, writeChunk } from './helpers.ts';
 
 async function withStore(t: { teardown(fn: () => void): void }, options: Parameters<typeof openStore>[1] = {}) {
@@ -199,4 +200,43 @@ test('readInto fills the caller\'s buffer, aligned or not, and checks its bounds
   await t.throwsAsync(store.readInto(id, 199_000, new Uint8Array(1001)), { message: /CHUNK_OUT_OF_RANGE/ });
   await t.throwsAsync(store.readInto(id, 0, 'nope' as unknown as Uint8Array), { message: /INVALID_ARGUMENT/ });
   await store.close();
+});
+
+// Serial: the pool is process-wide, and other tests' reads would move its counts.
+test.serial('large reads are lent from the pool with the chunk checksum; released buffers serve later reads', async (t) => {
+  const { store } = await withStore(t, { directIo: false });
+  const id = chunkId(40);
+  const content = bytes(1 << 20, 4);
+  await writeChunk(store, id, 0, content);
+  const pool = readBufferPool;
+  const first = await store.read(id, 0, content.length);
+  t.truthy(first.release, 'a large read lends its buffer');
+  t.is((first.payload as RealPayload).knownCrc32c, crc32c(content), 'a whole-chunk read carries the checksum the engine verified');
+  t.deepEqual(plainBytes(first.payload), content);
+  const freeBefore = pool.freeBytes;
+  first.release!();
+  first.release!();
+  t.is(pool.freeBytes, freeBefore + (1 << 20), 'released once, however often release is called');
+  const second = await store.read(id, 0, content.length);
+  t.is((second.payload as RealPayload).bytes.buffer, (first.payload as RealPayload).bytes.buffer, 'the released buffer is reused');
+  t.is(pool.freeBytes, freeBefore);
+  const part = await store.read(id, 100_000, 200_000);
+  t.is((part.payload as RealPayload).knownCrc32c, undefined, 'a partial read does not claim the chunk checksum');
+  t.deepEqual(plainBytes(part.payload), content.subarray(100_000, 300_000));
+  const small = await store.read(id, 0, 4096);
+  t.is(small.release, undefined, 'small reads come from slabs');
+  second.release!();
+  part.release!();
+  await t.throwsAsync(store.read(chunkId(41), 0, 1 << 20), { message: /CHUNK_NOT_FOUND/ });
+  t.is(pool.freeBytes, freeBefore + (1 << 20) + (256 << 10), 'a failed read gives its buffer back');
+  await store.close();
+});
+
+test('the read pool keeps at most its bound of free bytes', (t) => {
+  const pool = new ReadBufferPool(3 << 20);
+  const lent = [pool.take(1 << 20), pool.take(1 << 20), pool.take(1 << 20), pool.take(1 << 20)];
+  t.is(lent[0]!.bytes.length, 1 << 20);
+  t.is(pool.take(100_000).bytes.length, 100_000);
+  for (const buffer of lent) buffer.release();
+  t.is(pool.freeBytes, 3 << 20);
 });

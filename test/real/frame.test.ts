@@ -157,3 +157,98 @@ test('encodeFrame asserts on fields that do not fit the header', (t) => {
   t.true(isFlyerError(error, 'ASSERTION'));
   t.true(isFlyerError(t.throws(() => encodeFrame({ ...REQUEST, requestId: -1 }, new Uint8Array(0))), 'ASSERTION'));
 });
+
+/**
+ * Feeds `stream` to a decoder the way a socket opened with net's `onread` does: each read fills at most
+ * `readBytes` of the buffer the decoder offers next.
+ */
+function directReads(decoder: FrameDecoder, stream: Uint8Array, readBytes: number): void {
+  for (let at = 0; at < stream.length;) {
+    const buffer = decoder.nextReadBuffer();
+    const count = Math.min(buffer.length, readBytes, stream.length - at);
+    buffer.set(stream.subarray(at, at + count), 0);
+    at += count;
+    decoder.pushRead(count, buffer);
+  }
+}
+
+const REPLY: FrameFields = { kind: FrameKind.responseOk, serviceId: 3, methodId: 1, requestId: 77, timeoutNs: 0 };
+
+test('known tail checksums give the very frame a pass over the tail gives', (t) => {
+  const tail = [Buffer.from('raw'), new Uint8Array(300_000).map((_, i) => i % 251)];
+  const message = encodeMessage({ ok: true }).bytes;
+  const computed = frameBytes(encodeFrame(REPLY, message, tail));
+  const joined = frameBytes(encodeFrame(REPLY, message, tail, [undefined, crc32c(tail[1]!)]));
+  t.deepEqual(joined, computed);
+  const wrong = frameBytes(encodeFrame(REPLY, message, tail, [undefined, crc32c(tail[1]!) ^ 1]));
+  t.is(decodeAll([wrong])[0]!.type, 'checksum-mismatch', 'a wrong known checksum is caught by the receiver');
+});
+
+test('direct reads land a large reply tail in the caller buffer and keep the head apart', (t) => {
+  const chunk = new Uint8Array(1 << 20).map((_, i) => (i * 13) & 0xff);
+  const message = encodeMessage({ results: [{ ok: true, lengthBytes: chunk.length }] }).bytes;
+  const stream = Buffer.concat([
+    frameBytes(encodeFrame(REPLY, message, [chunk])),
+    frameBytes(encodeFrame({ ...REPLY, requestId: 78 }, encodeMessage('next').bytes)),
+  ]);
+  for (const readBytes of [7, 1000, 65_536, 300_000, stream.length]) {
+    const destination = new Uint8Array(chunk.length + 10);
+    const asked: Array<[number, number]> = [];
+    const events: DecodeEvent[] = [];
+    const decoder = new FrameDecoder({
+      onEvent: (event) => events.push(event),
+      tailDestination: (requestId, tailBytes) => {
+        asked.push([requestId, tailBytes]);
+        return requestId === 77 ? destination : undefined;
+      },
+    });
+    directReads(decoder, stream, readBytes);
+    const [first, second] = frames(events);
+    t.deepEqual(asked, [[77, chunk.length]], `reads of ${readBytes}`);
+    t.is(first!.tail!.buffer, destination.buffer, `reads of ${readBytes}: the tail is the caller's buffer`);
+    t.is(first!.tail!.byteOffset, destination.byteOffset);
+    t.deepEqual(first!.tail, chunk);
+    t.deepEqual(decodeMessage(first!.message), { results: [{ ok: true, lengthBytes: chunk.length }] });
+    t.is(second!.requestId, 78);
+    t.is(decoder.bufferedBytes, 0);
+    t.is(decoder.landingRequestId, undefined);
+  }
+});
+
+test('a landing reply reports its request while it lands, and a corrupt one is still caught', (t) => {
+  const chunk = new Uint8Array(512 * 1024).fill(5);
+  const stream = frameBytes(encodeFrame(REPLY, encodeMessage(null).bytes, [chunk]));
+  stream[stream.length - 1] ^= 0xff;
+  const events: DecodeEvent[] = [];
+  const decoder = new FrameDecoder({ onEvent: (event) => events.push(event), tailDestination: () => new Uint8Array(chunk.length) });
+  const landing: Array<number | undefined> = [];
+  for (let at = 0; at < stream.length;) {
+    const buffer = decoder.nextReadBuffer();
+    landing.push(decoder.landingRequestId);
+    const count = Math.min(buffer.length, 100_000, stream.length - at);
+    buffer.set(stream.subarray(at, at + count), 0);
+    at += count;
+    decoder.pushRead(count, buffer);
+  }
+  t.true(landing.includes(77));
+  t.is(decoder.landingRequestId, undefined);
+  t.is(events.length, 1);
+  t.deepEqual(events[0], { type: 'checksum-mismatch', suspectRequestId: 77, bodyLengthBytes: stream.length - FRAME_HEADER_BYTES });
+});
+
+test('requests, plain frames and too-small destinations are read whole, not landed', (t) => {
+  const chunk = new Uint8Array(400_000).fill(3);
+  const stream = Buffer.concat([
+    frameBytes(encodeFrame({ ...REPLY, kind: FrameKind.request }, encodeMessage(1).bytes, [chunk])),
+    frameBytes(encodeFrame(REPLY, new Uint8Array(chunk))),
+    frameBytes(encodeFrame(REPLY, encodeMessage(2).bytes, [chunk])),
+  ]);
+  const events: DecodeEvent[] = [];
+  const decoder = new FrameDecoder({ onEvent: (event) => events.push(event), tailDestination: () => new Uint8Array(chunk.length - 1) });
+  directReads(decoder, stream, 65_536);
+  const decoded = frames(events);
+  t.is(decoded.length, 3);
+  t.is(Buffer.compare(decoded[0]!.tail!, chunk), 0);
+  t.is(decoded[1]!.tail, undefined);
+  t.is(Buffer.compare(decoded[2]!.tail!, chunk), 0);
+});

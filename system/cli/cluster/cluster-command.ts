@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { count } from '../admin/plan-file.ts';
+import { FlyerError } from '../../env/errors.ts';
+import { validateLayout } from '../../services/client/layout.ts';
 import { EXIT_FAILED } from '../cli-errors.ts';
+import { parseByteSize } from '../config/byte-size.ts';
 import { Progress } from '../progress.ts';
 import { parsePid } from '../serve/pid-flag.ts';
 import { clusterDown } from './cluster-down.ts';
@@ -14,6 +17,9 @@ interface UpFlags {
   storageNodes: string;
   targetsPerNode: string;
   replication: string;
+  metaServers: string;
+  chunkSize: string;
+  stripe: string;
   basePort?: string;
   timeoutMs: string;
   exitWithPid?: string;
@@ -24,7 +30,7 @@ interface UpFlags {
  * (`--local`); the launcher interface (launcher.ts) is where network namespaces and ssh will plug in.
  */
 export function registerClusterCommands(program: Command): void {
-  const cluster = program.command('cluster').description('start, stop and inspect a whole cluster (1 manager + storage nodes)');
+  const cluster = program.command('cluster').description('start, stop and inspect a whole cluster (1 manager, storage nodes, meta servers)');
 
   cluster.command('up')
     .description('write configs, start the processes, upload a balanced chain table, wait until every target is SERVING')
@@ -33,6 +39,9 @@ export function registerClusterCommands(program: Command): void {
     .option('--storage-nodes <n>', 'storage processes', '3')
     .option('--targets-per-node <n>', 'storage targets per node', '2')
     .option('--replication <k>', 'targets per chain', '3')
+    .option('--meta-servers <n>', 'metadata servers (0: storage only)', '1')
+    .option('--chunk-size <bytes>', 'chunk size of the root directory\'s layout (a power of two >= 4KiB; e.g. 64KiB, 1MiB)', '1MiB')
+    .option('--stripe <n>', 'chains each new file cycles over (capped at the chain count)', '16')
     .option('--base-port <port>', 'manager on this port, storage-i on port + i (default: free ports)')
     .option('--timeout-ms <ms>', 'budget for each step: processes ready, targets SERVING', '60000')
     .option('--exit-with-pid <pid>', 'the processes exit once this process is gone (tests)')
@@ -44,6 +53,8 @@ export function registerClusterCommands(program: Command): void {
         storageNodes: count(flags.storageNodes, '--storage-nodes'),
         targetsPerNode: count(flags.targetsPerNode, '--targets-per-node'),
         replication: count(flags.replication, '--replication'),
+        metaServers: metaServerCount(flags.metaServers),
+        rootLayout: rootLayoutOf(flags),
         ...(flags.basePort !== undefined ? { basePort: count(flags.basePort, '--base-port') } : {}),
         ...(flags.exitWithPid !== undefined ? { exitWithPid: parsePid(flags.exitWithPid) } : {}),
         readyTimeoutMs: timeoutMs,
@@ -77,8 +88,25 @@ export function registerClusterCommands(program: Command): void {
     .action(async (flags: { dir: string; json?: boolean }) => {
       const status = await clusterStatus({ dir: flags.dir });
       console.log(flags.json ? JSON.stringify(status, null, 2) : statusText(status));
-      // Scripts can wait on it: 0 only when every process runs and every target is SERVING.
-      if (!status.allServing || status.processes.some((p) => !p.running)) process.exitCode = EXIT_FAILED;
+      // Scripts can wait on it: 0 only when every process runs, every target is SERVING and every meta server answers.
+      if (!status.allServing || status.processes.some((p) => !p.running) || status.meta.some((m) => !m.serving)) process.exitCode = EXIT_FAILED;
     });
 }
 
+
+function metaServerCount(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value > 16) throw new FlyerError('INVALID_ARGUMENT', `--meta-servers must be an integer in 0..16, got '${text}'`);
+  return value;
+}
+
+/** Checked here, before any process starts, with the rules meta applies. */
+function rootLayoutOf(flags: UpFlags): { chunkSizeBytes: number; stripeSize: number } {
+  const layout = { chunkSizeBytes: parseByteSize(flags.chunkSize, '--chunk-size'), stripeSize: count(flags.stripe, '--stripe') };
+  try {
+    validateLayout({ ...layout, baseIndex: 0, shuffleSeed: 0 });
+  } catch (error) {
+    throw new FlyerError('INVALID_ARGUMENT', `--chunk-size/--stripe: ${error instanceof FlyerError ? error.detail : String(error)}`);
+  }
+  return layout;
+}

@@ -8,8 +8,8 @@ import { clusterPaths, writeManifest, type ClusterManifest, type ClusterNode } f
 import { freePorts } from './free-ports.ts';
 
 /**
- * The files of a new local cluster: one manager and N storage nodes on loopback, a balanced chain table,
- * a node config per process. Intervals are scaled down from 3FS's (which suit hundreds of machines):
+ * The files of a new local cluster: one manager, N storage nodes and M meta servers on loopback, a
+ * balanced chain table, a node config per process. Intervals are scaled down from 3FS's (which suit hundreds of machines):
  * a local cluster should notice a killed process in seconds and become ready in a few, not minutes.
  */
 export interface LocalLayoutOptions {
@@ -17,10 +17,18 @@ export interface LocalLayoutOptions {
   readonly storageNodes: number;
   readonly targetsPerNode: number;
   readonly replication: number;
-  /** Manager on basePort, storage-i on basePort + i; default: free ports picked by the OS. */
+  /** Metadata servers (default 1; 0 gives a storage-only cluster). */
+  readonly metaServers?: number;
+  /** The root directory's layout (default 1 MiB chunks, stripe 16, on chain table 1). */
+  readonly rootLayout?: { readonly chunkSizeBytes: number; readonly stripeSize: number };
+  /** Replaces keys of LOCAL_META_TUNING (benchmarks: a GC delay longer than the run). */
+  readonly metaTuning?: Readonly<Record<string, unknown>>;
+  /** Manager on basePort, storage-i on basePort + i, meta-j after them; default: free ports picked by the OS. */
   readonly basePort?: number;
   readonly exitWithPid?: number;
 }
+
+export const ROOT_LAYOUT_DEFAULT = { chunkSizeBytes: 1 << 20, stripeSize: 16 } as const;
 
 const HOST = '127.0.0.1';
 
@@ -48,13 +56,28 @@ export const LOCAL_STORAGE_TUNING = {
   engine: { io_threads: 8 },
 };
 
+export const LOCAL_META_TUNING = {
+  heartbeat_interval_ms: 500,
+  // 3FS keeps a removed file's chunks 5 min; a local cluster frees the space sooner.
+  gc_delay_ms: 10_000,
+  gc_interval_ms: 500,
+  stamp_interval_ms: 500,
+  server_timeout_ms: 3_000,
+  maintenance_interval_ms: 10_000,
+};
+
 export async function writeLocalLayout(options: LocalLayoutOptions): Promise<{ manifest: ClusterManifest; plan: ChainTablePlan }> {
   const storageIds = Array.from({ length: options.storageNodes }, (_, i) => `storage-${i + 1}`);
   const plan = generateChainTable({ nodes: storageIds, targetsPerDisk: options.targetsPerNode, replication: options.replication, seed: 1 });
-  const ports = await portsFor(1 + options.storageNodes, options.basePort);
+  const metaServers = options.metaServers ?? 1;
+  const rootLayout = options.rootLayout ?? ROOT_LAYOUT_DEFAULT;
+  const ports = await portsFor(1 + options.storageNodes + metaServers, options.basePort);
   const mgmtd: ClusterNode = { id: 'mgmtd-1', role: 'mgmtd', host: HOST, port: ports[0]! };
   const storage: ClusterNode[] = storageIds.map((id, i) => ({
     id, role: 'storage', host: HOST, port: ports[i + 1]!, targets: plan.targets.filter((t) => t.nodeId === id).map((t) => t.targetId),
+  }));
+  const meta: ClusterNode[] = Array.from({ length: metaServers }, (_, i) => ({
+    id: `meta-${i + 1}`, role: 'meta', host: HOST, port: ports[1 + options.storageNodes + i]!,
   }));
   const address = (n: ClusterNode): string => `${n.id}=${n.host}:${n.port}`;
   const write = (node: ClusterNode, text: string): void => {
@@ -74,10 +97,23 @@ export async function writeLocalLayout(options: LocalLayoutOptions): Promise<{ m
       extra: { mgmtd_client: LOCAL_CLIENT_TUNING, storage: LOCAL_STORAGE_TUNING },
     }));
   }
+  for (const node of meta) {
+    write(node, renderNodeConfig({
+      // Meta servers call storage (lengths, truncate, statfs, GC), so the storage nodes are their peers.
+      nodeId: node.id, listen: `${node.host}:${node.port}`, dataDir: dataDir(node), mgmtd: [address(mgmtd)], peers: storage.map(address),
+      extra: {
+        mgmtd_client: LOCAL_CLIENT_TUNING,
+        meta: {
+          ...LOCAL_META_TUNING, ...options.metaTuning,
+          root_layout: { table_id: 1, chunk_size_bytes: rootLayout.chunkSizeBytes, stripe_size: rootLayout.stripeSize },
+        },
+      },
+    }));
+  }
   const manifest: ClusterManifest = {
     version: 1, launcher: 'local', createdAt: new Date().toISOString(),
-    layout: { storageNodes: options.storageNodes, targetsPerNode: options.targetsPerNode, replication: options.replication },
-    nodes: [mgmtd, ...storage],
+    layout: { storageNodes: options.storageNodes, targetsPerNode: options.targetsPerNode, replication: options.replication, metaServers, rootLayout },
+    nodes: [mgmtd, ...storage, ...meta],
     ...(options.exitWithPid !== undefined ? { exitWithPid: options.exitWithPid } : {}),
   };
   writePlan(clusterPaths.plan(options.dir), plan);

@@ -9,11 +9,11 @@ import { FlyerError } from '../../env/errors.ts';
  *   D/cluster.json          this manifest: nodes, roles, addresses, layout
  *   D/chain-table.json      the chain-table plan uploaded to the manager
  *   D/config/<node>.toml    one node config per process
- *   D/data/<node>/          each node's data directory (KV log, chunk engine targets)
+ *   D/data/<node>/          each node's data directory (KV log, chunk engine targets, meta's namespace)
  *   D/logs/<node>.log       stdout and stderr of each process (JSON log lines)
  *   D/run/<node>.pid        pid of each running process
  */
-export type NodeRole = 'mgmtd' | 'storage';
+export type NodeRole = 'mgmtd' | 'storage' | 'meta';
 
 export interface ClusterNode {
   readonly id: string;
@@ -27,7 +27,15 @@ export interface ClusterManifest {
   readonly version: 1;
   readonly launcher: 'local';
   readonly createdAt: string;
-  readonly layout: { readonly storageNodes: number; readonly targetsPerNode: number; readonly replication: number };
+  readonly layout: {
+    readonly storageNodes: number;
+    readonly targetsPerNode: number;
+    readonly replication: number;
+    /** Absent in manifests written before meta servers were part of a cluster (then: none). */
+    readonly metaServers?: number;
+    /** The root directory's layout the meta servers were configured with. */
+    readonly rootLayout?: { readonly chunkSizeBytes: number; readonly stripeSize: number };
+  };
   readonly nodes: readonly ClusterNode[];
   /** Processes exit when this one is gone (set by tests, so clusters never outlive them). */
   readonly exitWithPid?: number;
@@ -62,6 +70,10 @@ export function readManifest(dir: string): ClusterManifest {
 
 export function writeManifest(dir: string, manifest: ClusterManifest): void {
   writeFileSync(clusterPaths.manifest(dir), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export function metaServersOf(manifest: ClusterManifest): Array<{ id: string; host: string; port: number }> {
+  return manifest.nodes.filter((n) => n.role === 'meta').map(({ id, host, port }) => ({ id, host, port }));
 }
 
 export function managersOf(manifest: ClusterManifest): Array<{ id: string; host: string; port: number }> {

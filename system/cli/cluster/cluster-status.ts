@@ -6,6 +6,7 @@ import { nodeRows, targetRows } from '../admin/routing-tables.ts';
 import { textTable } from '../text-table.ts';
 import { managersOf, readManifest, type ClusterManifest } from './cluster-manifest.ts';
 import { LocalLauncher } from './local-launcher.ts';
+import { probeMetaServers, type MetaProbe } from './meta-probe.ts';
 import { allServing } from './wait-serving.ts';
 
 export interface ClusterStatus {
@@ -15,6 +16,8 @@ export interface ClusterStatus {
   readonly routing?: RoutingInfo;
   readonly managerError?: string;
   readonly allServing: boolean;
+  /** Each meta server's answer to a stat of the root (empty for clusters without meta servers). */
+  readonly meta: readonly MetaProbe[];
 }
 
 /** `flyer cluster status`: which processes run, and the manager's view of nodes and targets. */
@@ -26,11 +29,11 @@ export async function clusterStatus(options: { readonly dir: string }): Promise<
     const pid = launcher.running(node);
     return { node: node.id, role: node.role, address: `${node.host}:${node.port}`, pid: pid ?? null, running: pid !== undefined };
   });
-  const base = { dir, processes };
+  const base = { dir, processes, meta: [] };
   if (!processes.some((p) => p.role === 'mgmtd' && p.running)) return { ...base, managerError: 'no manager process is running', allServing: false };
   try {
     const routing = await withMgmtd({ managers: managersOf(manifest) }, (session) => session.routing());
-    return { ...base, routing, allServing: allServing(routing, expectedTargets(manifest)) };
+    return { ...base, routing, allServing: allServing(routing, expectedTargets(manifest)), meta: await probeMetaServers(dir, manifest) };
   } catch (error) {
     if (!isFlyerError(error)) throw error;
     return { ...base, managerError: error.message, allServing: false };
@@ -53,6 +56,9 @@ export function statusText(status: ClusterStatus): string {
   parts.push(textTable(['TARGET', 'NODE', 'CHAIN', 'STATE', 'LOCAL'], targetRows(routing).map((t) => [
     t.targetId, t.nodeId, t.chainId === 0 ? '-' : String(t.chainId), t.publicState, t.localState,
   ])));
+  if (status.meta.length > 0) {
+    parts.push(textTable(['META', 'ANSWERS'], status.meta.map((m) => [m.node, m.serving ? 'serving' : `no: ${m.error ?? '?'}`])));
+  }
   parts.push(status.allServing ? 'all targets SERVING' : 'not every target is SERVING');
   return parts.join('\n\n');
 }

@@ -10,6 +10,7 @@ import { clusterPaths, hasManifest, managersOf, readManifest, writeManifest, typ
 import { writeLocalLayout } from './cluster-layout.ts';
 import type { NodeLauncher } from './launcher.ts';
 import { LocalLauncher } from './local-launcher.ts';
+import { waitMetaServing } from './wait-meta.ts';
 import { waitAllServing } from './wait-serving.ts';
 
 export interface ClusterUpOptions {
@@ -17,6 +18,12 @@ export interface ClusterUpOptions {
   readonly storageNodes: number;
   readonly targetsPerNode: number;
   readonly replication: number;
+  /** Metadata servers of a new cluster (default 1). */
+  readonly metaServers?: number;
+  /** The root directory's layout of a new cluster (default 1 MiB chunks, stripe 16). */
+  readonly rootLayout?: { readonly chunkSizeBytes: number; readonly stripeSize: number };
+  /** Overrides of the meta servers' [meta] table of a new cluster (benchmarks). */
+  readonly metaTuning?: Readonly<Record<string, unknown>>;
   readonly basePort?: number;
   readonly exitWithPid?: number;
   /** Budget for every process to print its ready line, and then for every target to be SERVING. */
@@ -37,7 +44,9 @@ const UPLOAD_RETRY_MS = 200;
 /**
  * `flyer cluster up --local`: writes the cluster's files (or reuses them: a stopped cluster restarts
  * with its data), starts the manager and then the storage nodes, uploads the chain table through the
- * manager's admin calls, and waits until every target is SERVING. Anything that fails on the way stops
+ * manager's admin calls, waits until every target is SERVING, and then starts the meta servers: they
+ * lay new files out on chain table 1, so they come after it exists (a meta server started without it
+ * answers creates with META_INVALID_LAYOUT until it is uploaded). Anything that fails on the way stops
  * what this run started, so a failed `up` leaves no process behind.
  */
 export async function clusterUp(options: ClusterUpOptions): Promise<ClusterUpResult> {
@@ -81,6 +90,13 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterUpRes
       progress.line(`chain table uploaded: ${plan.chains.length} chains, replication ${manifest.layout.replication}`);
       await waitAllServing(session, { expectedTargets: plan.targets.length, timeoutMs: options.servingTimeoutMs, progress });
     });
+    const metaNodes = manifest.nodes.filter((n) => n.role === 'meta');
+    if (metaNodes.length > 0) {
+      const metaStarts = await Promise.allSettled(metaNodes.map((node) => startNode(launcher, node, options, started)));
+      const metaFailed = metaStarts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (metaFailed) throw metaFailed.reason;
+      await waitMetaServing(dir, { timeoutMs: options.readyTimeoutMs, progress });
+    }
   } catch (error) {
     progress.line(`cluster up failed; stopping the ${started.length} processes it started`);
     await Promise.all(started.map((node) => launcher.stop(node, { timeoutMs: 2000 })));
@@ -112,6 +128,7 @@ async function uploadPlan(upload: () => Promise<unknown>, timeoutMs: number): Pr
 }
 
 export function describe(manifest: ClusterManifest): string {
-  const { storageNodes, targetsPerNode, replication } = manifest.layout;
-  return `1 manager, ${storageNodes} storage nodes x ${targetsPerNode} targets, replication ${replication}`;
+  const { storageNodes, targetsPerNode, replication, metaServers } = manifest.layout;
+  const meta = metaServers ? `, ${metaServers} meta server${metaServers === 1 ? '' : 's'}` : '';
+  return `1 manager, ${storageNodes} storage nodes x ${targetsPerNode} targets, replication ${replication}${meta}`;
 }

@@ -44,12 +44,30 @@
  * io_threads = 64
  * capacity_bytes = 0               # 0: the file system's capacity
  * checkpoint_bytes = 67108864
+ *
+ * [meta]                           # metadata server processes
+ * heartbeat_interval_ms = 10000    # META heartbeats to the manager
+ * gc_delay_ms = 300000             # a removed file's chunks stay this long (3FS gc_file_delay)
+ * gc_interval_ms = 1000            # GC scan period
+ * gc_batch = 256                   # GC entries looked at per scan
+ * stamp_interval_ms = 1000         # "this server is alive" record in the KV
+ * server_timeout_ms = 10000        # a server not stamped this long is no longer active
+ * maintenance_interval_ms = 30000  # idempotency records, expired trash
+ * [meta.root_layout]               # the root directory's layout when the namespace is first created
+ * table_id = 1
+ * table_version = 0                # 0: the newest version of the table at create time
+ * chunk_size_bytes = 1048576       # a power of two, at least 4096
+ * stripe_size = 16                 # chains each file cycles over (capped at the table's chain count)
  * ```
  */
+import { FlyerError } from '../../env/errors.ts';
 import type { NativeEngineOptions } from '../../real/chunk-engine/index.ts';
 import type { MgmtdOptions } from '../../services/mgmtd/mgmtd-options.ts';
+import type { MetaServiceOptions } from '../../services/meta/meta-service.ts';
+import { validateLayout } from '../../services/client/layout.ts';
+import type { DirectoryLayout } from '../../services/meta/types.ts';
 import type { StorageServiceOptions } from '../../services/storage/options.ts';
-import type { ConfigTable } from './config-table.ts';
+import { configError, type ConfigTable } from './config-table.ts';
 
 export type StorageTuning = Omit<StorageServiceOptions, 'targets' | 'routing' | 'heartbeat'>;
 
@@ -135,6 +153,46 @@ export function engineOptionsOf(t: ConfigTable): NativeEngineOptions {
   });
   t.rejectUnknown();
   return engine;
+}
+
+/** The [meta] table: MetaService options plus how often the server heartbeats to the manager. */
+export type MetaTuning = Pick<MetaServiceOptions, 'gcDelayNs' | 'gcIntervalNs' | 'gcBatch' | 'stampIntervalNs' | 'serverTimeoutNs' | 'maintenanceIntervalNs'> & {
+  readonly heartbeatIntervalNs?: number;
+  /** Absent: the service's default (3FS deploy guide: table 1, 1 MiB chunks, stripe 16). */
+  readonly rootLayout?: DirectoryLayout;
+};
+
+export function metaTuningOf(t: ConfigTable): MetaTuning {
+  const root = t.table('root_layout');
+  const tuning: MetaTuning = defined({
+    heartbeatIntervalNs: t.durationMs('heartbeat_interval_ms'),
+    gcDelayNs: t.durationMs('gc_delay_ms', { zeroOk: true }),
+    gcIntervalNs: t.durationMs('gc_interval_ms'),
+    gcBatch: t.integer('gc_batch', { min: 1, max: 65_536 }),
+    stampIntervalNs: t.durationMs('stamp_interval_ms'),
+    serverTimeoutNs: t.durationMs('server_timeout_ms'),
+    maintenanceIntervalNs: t.durationMs('maintenance_interval_ms'),
+    rootLayout: Object.keys(root.values).length > 0 ? rootLayoutOf(root) : undefined,
+  });
+  t.rejectUnknown();
+  return tuning;
+}
+
+/** [meta.root_layout]: absent keys take the 3FS deploy-guide values; the whole must be a valid layout. */
+function rootLayoutOf(t: ConfigTable): DirectoryLayout {
+  const layout: DirectoryLayout = {
+    tableId: t.integer('table_id', { min: 1 }) ?? 1,
+    tableVersion: t.integer('table_version') ?? 0,
+    chunkSizeBytes: t.integer('chunk_size_bytes', { min: 4096, max: 2 ** 32 }) ?? 1 << 20,
+    stripeSize: t.integer('stripe_size', { min: 1, max: 4096 }) ?? 16,
+  };
+  t.rejectUnknown();
+  try {
+    validateLayout({ ...layout, baseIndex: 0, shuffleSeed: 0 });
+  } catch (error) {
+    configError(`${t.name}: ${error instanceof FlyerError ? error.detail : String(error)}`);
+  }
+  return layout;
 }
 
 /** Drops undefined fields, so a service's `options.x ?? default` sees only what the file set. */

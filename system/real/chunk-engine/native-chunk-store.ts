@@ -25,6 +25,7 @@ import {
 import { loadNativeLibrary, type NativeLibrary } from './library.ts';
 import { encodeOptions, type NativeEngineOptions } from './options.ts';
 import { readBuffer } from './read-buffers.ts';
+import { POOLED_READ_MIN_BYTES, readBufferPool } from './read-pool.ts';
 
 export interface NativeChunkStoreOptions extends ChunkStoreOptions {
   readonly engine?: NativeEngineOptions;
@@ -34,6 +35,12 @@ const ERR_CAP = 1024;
 const LIST_PAGE = 4096;
 const EMPTY = Buffer.alloc(0);
 const NOT_FOUND = ErrorCodes.CHUNK_NOT_FOUND.wire;
+
+/** The payload of a read of `bytes` at `offsetBytes`: a whole chunk's carries the chunk's checksum. */
+function readPayload(bytes: Uint8Array, offsetBytes: number, meta: ChunkMeta): RealPayload {
+  const whole = offsetBytes === 0 && bytes.length === meta.lengthBytes;
+  return new RealPayload(bytes, whole ? meta.crc32c >>> 0 : undefined);
+}
 
 export class NativeChunkStore implements ChunkStore {
   readonly targetId: number;
@@ -117,11 +124,25 @@ export class NativeChunkStore implements ChunkStore {
     if (this.#inflight === 0 && this.#idle) this.#idle();
   }
 
+  /**
+   * Large reads land in a buffer lent from the process's pool (read-pool.ts) and come back with
+   * `release`; small ones in slab memory. A whole-chunk read's payload carries the chunk's CRC32C, which
+   * the engine has just checked the bytes against, so nobody needs to checksum them again.
+   */
   read(chunkId: ChunkId, offsetBytes: number, lengthBytes: number): Promise<ChunkReadResult> {
     try {
       countArg(lengthBytes, 'lengthBytes');
-      const dst = readBuffer(lengthBytes);
-      return this.#read(chunkId, offsetBytes, dst, (meta) => ({ payload: new RealPayload(dst), meta }));
+      if (lengthBytes < POOLED_READ_MIN_BYTES) {
+        const dst = readBuffer(lengthBytes);
+        return this.#read(chunkId, offsetBytes, dst, (meta) => ({ payload: readPayload(dst, offsetBytes, meta), meta }));
+      }
+      const lent = readBufferPool.take(lengthBytes);
+      return this.#read(chunkId, offsetBytes, lent.bytes, (meta) => ({ payload: readPayload(lent.bytes, offsetBytes, meta), meta, release: lent.release }))
+        .catch((error: unknown) => {
+          // The engine has finished with the buffer once it reports, failure or not.
+          lent.release();
+          throw error;
+        });
     } catch (error) {
       return Promise.reject(error);
     }

@@ -1,6 +1,8 @@
 import { assert } from '../../env/assert.ts';
 import { frameCrc32c } from './frame-crc.ts';
-import { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES, parseBody, suspectRequestId, type Frame } from './frame.ts';
+import {
+  BODY_HEADER_BYTES, DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES, FrameFlags, FrameKind, MESSAGE_LENGTH_BYTES, parseBody, suspectRequestId, type Frame,
+} from './frame.ts';
 
 /** What the decoder found in the byte stream, in stream order. */
 export type DecodeEvent =
@@ -20,7 +22,27 @@ export interface FrameDecoderOptions {
   readonly maxFrameBytes?: number;
   /** Called synchronously for each event, from inside push(). */
   readonly onEvent: (event: DecodeEvent) => void;
+  /**
+   * Direct reads of replies: where the raw tail of the reply to `requestId` should be received, if
+   * its caller gave a buffer (CallOptions.receiveInto). Undefined, or too small: its own buffer.
+   */
+  readonly tailDestination?: (requestId: number, tailBytes: number) => Uint8Array | undefined;
 }
+
+/** A large body being read in place (direct reads). */
+interface DirectBody {
+  /** Where the reads land: the whole body, or only its raw tail when that goes to a caller's buffer. */
+  readonly body: Uint8Array;
+  filled: number;
+  /** Checksum of everything of the body received so far. */
+  crc: number;
+  /** When only the tail lands in `body`: the body up to the end of its message, and whose reply it is. */
+  readonly head?: Uint8Array;
+  readonly requestId?: number;
+}
+
+/** #startLanding's answer while a frame's head has not fully arrived. */
+const WAIT = Symbol('wait');
 
 /** Retained chunks beyond this many consumed slots are compacted away. */
 const COMPACT_AFTER_CHUNKS = 64;
@@ -58,14 +80,26 @@ export class FrameDecoder {
    * Direct reads: the body being read in place, how much of it has arrived, and the checksum of that
    * much (computed as each read lands, while its bytes are still in cache).
    */
-  #direct: { readonly body: Buffer; filled: number; crc: number } | undefined;
+  #direct: DirectBody | undefined;
   #readScratch: Buffer | undefined;
+  readonly #tailDestination: FrameDecoderOptions['tailDestination'];
+  readonly #headScratch = new Uint8Array(BODY_HEADER_BYTES + MESSAGE_LENGTH_BYTES);
 
   constructor(options: FrameDecoderOptions) {
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     assert(Number.isSafeInteger(this.#maxFrameBytes) && this.#maxFrameBytes > FRAME_HEADER_BYTES,
       `maxFrameBytes must be an integer above ${FRAME_HEADER_BYTES}, got ${this.#maxFrameBytes}`);
     this.#onEvent = options.onEvent;
+    this.#tailDestination = options.tailDestination;
+  }
+
+  /**
+   * The request whose reply is being received into its caller's buffer right now, if any. The socket's
+   * next read is already aimed at that buffer, so a caller that gives up on such a call must close the
+   * connection before the buffer can be reused.
+   */
+  get landingRequestId(): number | undefined {
+    return this.#direct?.requestId;
   }
 
   /** Bytes received but not yet part of a complete frame (non-zero at EOF means a truncated frame). */
@@ -114,6 +148,8 @@ export class FrameDecoder {
     const direct = this.#direct;
     if (direct) return direct.body.subarray(direct.filled);
     if (!this.#stopped && this.#bodyLengthBytes >= DIRECT_BODY_MIN_BYTES) {
+      const landing = this.#startLanding();
+      if (landing !== undefined) return landing === WAIT ? this.#scratchBuffer() : landing;
       // The header and the start of the body came through the scratch buffer: move them into place.
       // Everything buffered belongs to this body, which would have been emitted if it were complete.
       const body = Buffer.allocUnsafe(this.#bodyLengthBytes);
@@ -126,8 +162,49 @@ export class FrameDecoder {
       this.#direct = { body, filled, crc: frameCrc32c(body.subarray(0, filled)) };
       return body.subarray(filled);
     }
+    return this.#scratchBuffer();
+  }
+
+  #scratchBuffer(): Buffer {
     this.#readScratch ??= Buffer.allocUnsafe(READ_SCRATCH_BYTES);
     return this.#readScratch;
+  }
+
+  /**
+   * A large reply with a raw tail whose caller gave a buffer: once its head (body header and message)
+   * is buffered, moves the head aside and the start of the tail into the caller's buffer, and returns
+   * the rest of that buffer for the next read. WAIT while the head is still incomplete; undefined when
+   * the frame does not qualify, and the whole body is read into its own buffer instead.
+   */
+  #startLanding(): Uint8Array | typeof WAIT | undefined {
+    if (this.#tailDestination === undefined) return undefined;
+    const fixedBytes = BODY_HEADER_BYTES + MESSAGE_LENGTH_BYTES;
+    if (this.#bufferedBytes < fixedBytes) return WAIT;
+    const fixed = this.#peek(fixedBytes, this.#headScratch);
+    const view = new DataView(fixed.buffer, fixed.byteOffset, fixedBytes);
+    const replyWithTail = (view.getUint16(6, true) & FrameFlags.rawTail) !== 0 && fixed[1] === FrameKind.responseOk;
+    const requestId = suspectRequestId(fixed);
+    const headBytes = fixedBytes + view.getUint32(BODY_HEADER_BYTES, true);
+    // Anything odd (a bad version, a message running past the body) is left to the whole-body path,
+    // which reports it.
+    if (!replyWithTail || requestId === 0 || headBytes >= this.#bodyLengthBytes) return undefined;
+    if (this.#bufferedBytes < headBytes) return WAIT;
+    const tailBytes = this.#bodyLengthBytes - headBytes;
+    const destination = this.#tailDestination(requestId, tailBytes);
+    if (destination === undefined || destination.length < tailBytes) return undefined;
+    const tail = destination.subarray(0, tailBytes);
+    // Views of received chunks stay valid: chunks are never written again once pushed.
+    const head = this.#take(headBytes);
+    let crc = frameCrc32c(head);
+    // Everything still buffered belongs to this body's tail (a complete body would have been emitted).
+    const filled = this.#bufferedBytes;
+    if (filled > 0) {
+      const start = this.#take(filled, tail);
+      if (start.buffer !== tail.buffer || start.byteOffset !== tail.byteOffset) tail.set(start, 0);
+      crc = frameCrc32c(tail.subarray(0, filled), crc);
+    }
+    this.#direct = { body: tail, filled, crc, head, requestId };
+    return tail.subarray(filled);
   }
 
   /** Direct reads: the socket read `nread` bytes into `buffer`, the last one {@link nextReadBuffer} gave. */
@@ -145,18 +222,23 @@ export class FrameDecoder {
     if (direct.filled < direct.body.length) return;
     this.#direct = undefined;
     this.#bodyLengthBytes = -1;
-    this.#emitBody(direct.body, direct.crc);
+    if (direct.head) this.#emitBody(direct.head, direct.crc, direct.body);
+    else this.#emitBody(direct.body, direct.crc);
   }
 
-  /** `crc` is the body's checksum when already computed (direct reads). */
-  #emitBody(body: Uint8Array, crc = frameCrc32c(body)): void {
+  /**
+   * `crc` is the body's checksum when already computed (direct reads); `detachedTail` the body's raw
+   * tail when it was received apart from the rest (`body` then ends with the message).
+   */
+  #emitBody(body: Uint8Array, crc = frameCrc32c(body), detachedTail?: Uint8Array): void {
     if (crc !== this.#bodyCrc) {
-      this.#onEvent({ type: 'checksum-mismatch', suspectRequestId: suspectRequestId(body), bodyLengthBytes: body.length });
+      const bodyLengthBytes = body.length + (detachedTail?.length ?? 0);
+      this.#onEvent({ type: 'checksum-mismatch', suspectRequestId: suspectRequestId(body), bodyLengthBytes });
       return;
     }
-    const parsed = parseBody(body);
+    const parsed = parseBody(body, detachedTail);
     if (parsed.ok) {
-      this.#onEvent({ type: 'frame', frame: parsed.frame, sizeBytes: FRAME_HEADER_BYTES + body.length });
+      this.#onEvent({ type: 'frame', frame: parsed.frame, sizeBytes: FRAME_HEADER_BYTES + body.length + (detachedTail?.length ?? 0) });
     } else {
       this.#onEvent({ type: 'malformed', requestId: parsed.requestId, reason: parsed.reason });
     }
@@ -186,6 +268,19 @@ export class FrameDecoder {
       this.#advance(count);
     }
     return out.subarray(0, length);
+  }
+
+  /** The first `length` buffered bytes, copied into `into`, without consuming them. */
+  #peek(length: number, into: Uint8Array): Uint8Array {
+    assert(length <= this.#bufferedBytes && length <= into.length, `peek ${length} bytes with ${this.#bufferedBytes} buffered`);
+    let filled = 0;
+    for (let index = this.#head, offset = this.#headOffset; filled < length; index++, offset = 0) {
+      const chunk = this.#chunks[index]!;
+      const count = Math.min(chunk.length - offset, length - filled);
+      into.set(chunk.subarray(offset, offset + count), filled);
+      filled += count;
+    }
+    return into.subarray(0, length);
   }
 
   /** Moves the read position forward within the current chunk, dropping it once fully read. */

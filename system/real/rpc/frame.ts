@@ -1,4 +1,5 @@
 import { assert, assertNonNegativeInteger } from '../../env/assert.ts';
+import { crc32cCombine } from '../../env/crc32c-combine.ts';
 import { frameCrc32c } from './frame-crc.ts';
 
 /**
@@ -22,7 +23,7 @@ import { frameCrc32c } from './frame-crc.ts';
 export const FRAME_VERSION = 1;
 export const FRAME_HEADER_BYTES = 8;
 export const BODY_HEADER_BYTES = 24;
-const MESSAGE_LENGTH_BYTES = 4;
+export const MESSAGE_LENGTH_BYTES = 4;
 /** 64 MiB; 3FS allows 512 MiB, but nothing here needs frames that large. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
@@ -85,8 +86,11 @@ function viewOf(bytes: Uint8Array): DataView {
 /**
  * Builds a frame without copying `message` or `tail`: the checksum runs over the pieces in turn.
  * Pass `tail` (possibly empty) to send a raw tail; leave it undefined for a plain frame.
+ * `tailCrc32c[i]`, when given, is tail[i]'s CRC32C, known already (a chunk the engine verified): it is
+ * joined into the frame's checksum without reading the part (crc32c-combine.ts). A wrong value is
+ * caught by the receiver's check, as a corrupted frame would be.
  */
-export function encodeFrame(fields: FrameFields, message: Uint8Array, tail?: readonly Uint8Array[]): EncodedFrame {
+export function encodeFrame(fields: FrameFields, message: Uint8Array, tail?: readonly Uint8Array[], tailCrc32c?: readonly (number | undefined)[]): EncodedFrame {
   assert(Number.isInteger(fields.serviceId) && fields.serviceId >= 0 && fields.serviceId <= 0xffff, `serviceId ${fields.serviceId} is not a u16`);
   assert(Number.isInteger(fields.methodId) && fields.methodId >= 0 && fields.methodId <= 0xffff, `methodId ${fields.methodId} is not a u16`);
   assertNonNegativeInteger(fields.requestId, 'requestId');
@@ -114,8 +118,10 @@ export function encodeFrame(fields: FrameFields, message: Uint8Array, tail?: rea
   crc = frameCrc32c(message, crc);
   const parts: Uint8Array[] = [prefix, message];
   if (hasTail) {
-    for (const part of tail) {
-      crc = frameCrc32c(part, crc);
+    for (let i = 0; i < tail.length; i++) {
+      const part = tail[i]!;
+      const known = tailCrc32c?.[i];
+      crc = known === undefined ? frameCrc32c(part, crc) : crc32cCombine(crc, known, part.length);
       if (part.length > 0) parts.push(part);
     }
   }
@@ -141,8 +147,11 @@ export function suspectRequestId(body: Uint8Array): number {
   return Math.max(readU64(viewOf(body), 8), 0);
 }
 
-/** Validates and splits a body whose checksum already matched. */
-export function parseBody(body: Uint8Array): ParsedBody {
+/**
+ * Validates and splits a body whose checksum already matched. `detachedTail`: the body's raw tail was
+ * received into a buffer of its own (a caller's receive buffer), so `body` ends where its message ends.
+ */
+export function parseBody(body: Uint8Array, detachedTail?: Uint8Array): ParsedBody {
   if (body.length < BODY_HEADER_BYTES) {
     return { ok: false, requestId: 0, reason: `body of ${body.length} bytes is shorter than its ${BODY_HEADER_BYTES}-byte header` };
   }
@@ -171,8 +180,12 @@ export function parseBody(body: Uint8Array): ParsedBody {
     }
     const messageStart = BODY_HEADER_BYTES + MESSAGE_LENGTH_BYTES;
     message = body.subarray(messageStart, messageStart + messageBytes);
-    tail = body.subarray(messageStart + messageBytes);
+    if (detachedTail !== undefined && messageStart + messageBytes !== body.length) {
+      return fail(`message length ${messageBytes} does not end where the tail was split off`);
+    }
+    tail = detachedTail ?? body.subarray(messageStart + messageBytes);
   } else {
+    if (detachedTail !== undefined) return fail('a tail was split off a frame without a raw tail');
     message = body.subarray(BODY_HEADER_BYTES);
   }
   return {

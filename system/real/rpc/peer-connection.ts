@@ -17,6 +17,8 @@ export interface OutboundCall {
   readonly tail?: readonly Uint8Array[];
   readonly timeoutNs: number;
   readonly signal?: AbortSignal;
+  /** Where the reply's raw tail and real payloads should land (CallOptions.receiveInto). */
+  readonly receiveInto?: Uint8Array;
 }
 
 export interface CallResult {
@@ -26,6 +28,7 @@ export interface CallResult {
 
 interface PendingCall {
   readonly label: string;
+  readonly receiveInto: Uint8Array | undefined;
   readonly resolve: (result: CallResult) => void;
   readonly reject: (error: FlyerError) => void;
 }
@@ -44,6 +47,7 @@ export class PeerConnection {
   readonly #maxFrameBytes: number;
   readonly #log: Logger;
   readonly #socket: Socket;
+  readonly #decoder: FrameDecoder;
   readonly #writer: FrameWriter;
   readonly #pending = new Map<number, PendingCall>();
   #nextRequestId = 1;
@@ -58,8 +62,14 @@ export class PeerConnection {
     this.#address = options.address;
     this.#maxFrameBytes = options.maxFrameBytes;
     this.#log = options.log;
-    const decoder = new FrameDecoder({ maxFrameBytes: this.#maxFrameBytes, onEvent: (event) => this.#onEvent(event) });
-    // Direct reads: large reply bodies (4 MiB chunk reads) land in their own buffer (FrameDecoder).
+    const decoder = new FrameDecoder({
+      maxFrameBytes: this.#maxFrameBytes,
+      onEvent: (event) => this.#onEvent(event),
+      tailDestination: (requestId) => this.#pending.get(requestId)?.receiveInto,
+    });
+    this.#decoder = decoder;
+    // Direct reads: large reply bodies (4 MiB chunk reads) land in their own buffer, or their raw tail
+    // in the caller's receive buffer (FrameDecoder).
     this.#socket = connect({
       host: this.#address.host,
       port: this.#address.port,
@@ -106,12 +116,19 @@ export class PeerConnection {
     }
     return new Promise<CallResult>((resolve, reject) => {
       const timer = setTimeout(() => {
-        settle();
+        giveUp();
         reject(new FlyerError('RPC_TIMEOUT', `${call.label} to ${this.#peer} after ${call.timeoutNs} ns`));
       }, Math.min(Math.ceil(call.timeoutNs / 1e6), MAX_TIMER_MS));
       const onAbort = (): void => {
-        settle();
+        giveUp();
         reject(new FlyerError('ABORTED', `${call.label} to ${this.#peer}`));
+      };
+      // A reply landing in the caller's buffer has the socket's next read aimed at that buffer: only
+      // closing the connection stops it, and the caller may reuse the buffer as soon as we reject.
+      const giveUp = (): void => {
+        const landing = this.#decoder.landingRequestId === requestId;
+        settle();
+        if (landing) this.destroy(`${call.label} gave up while its reply was landing in the caller's buffer`);
       };
       // Every way out goes through settle, so no timer or listener outlives its call.
       const settle = (): void => {
@@ -122,6 +139,7 @@ export class PeerConnection {
       call.signal?.addEventListener('abort', onAbort, { once: true });
       this.#pending.set(requestId, {
         label: call.label,
+        receiveInto: call.receiveInto,
         resolve: (result) => { settle(); resolve(result); },
         reject: (error) => { settle(); reject(error); },
       });
@@ -186,7 +204,7 @@ export class PeerConnection {
       return;
     }
     try {
-      pending.resolve({ message: decodeMessage(frame.message, frame.tail), tail: frame.tail });
+      pending.resolve({ message: decodeMessage(frame.message, frame.tail, pending.receiveInto), tail: frame.tail });
     } catch (error) {
       pending.reject(error instanceof FlyerError ? error : new FlyerError('RPC_FRAME_MALFORMED', `reply to ${pending.label} from ${this.#peer}`));
     }

@@ -155,10 +155,17 @@ class ServerConnection {
 
   async #dispatch(frame: Frame): Promise<void> {
     this.#inFlight++;
+    // What the handler lent its reply (pooled read buffers) goes back once the reply frame is written;
+    // an error reply carries none of it, so then at once.
+    const afterReply: Array<() => void> = [];
+    const replied = (): void => {
+      for (const callback of afterReply.splice(0)) callback();
+    };
     try {
-      this.#send(frame.requestId, await this.#handle(frame));
+      this.#send(frame.requestId, await this.#handle(frame, (callback) => afterReply.push(callback)), replied);
     } catch (error) {
       this.#replyError(frame.requestId, toFlyerError(error));
+      replied();
     } finally {
       this.#inFlight--;
       this.#endIfIdle();
@@ -166,7 +173,7 @@ class ServerConnection {
   }
 
   /** Runs the handler and encodes its reply; every failure surfaces as a thrown coded error. */
-  async #handle(frame: Frame): Promise<EncodedFrame> {
+  async #handle(frame: Frame, afterReply: (callback: () => void) => void): Promise<EncodedFrame> {
     const envelope = decodeEnvelope(frame.message, frame.tail);
     if (frame.timeoutNs === 0) {
       throw new FlyerError('RPC_DEADLINE_PASSED', `service ${frame.serviceId} method ${frame.methodId} from ${envelope.from}`);
@@ -176,24 +183,28 @@ class ServerConnection {
       throw new FlyerError('RPC_UNKNOWN_METHOD', `service ${frame.serviceId} method ${frame.methodId}`);
     }
     const deadlineNs = this.#options.nowNs() + frame.timeoutNs;
-    const response = await handler({ from: envelope.from, deadlineNs, body: envelope.body, tail: frame.tail });
+    const response = await handler({ from: envelope.from, deadlineNs, body: envelope.body, tail: frame.tail, afterReply });
     // Large real payloads in the reply (inline chunk reads) go in the raw tail after the handler's own
     // raw bytes, straight from their buffers: no copy into the encoder. As with bulk tails, the bytes
     // must stay unchanged until the frame is written (a change after encoding fails the peer's CRC check).
     let rawBytes = 0;
     for (const part of response.tail ?? []) rawBytes += part.byteLength;
     const encoded = encodeMessage(response.message, { outOfBand: true, rawOffsetBytes: rawBytes });
-    const tail = encoded.outOfBand.length > 0 ? [...(response.tail ?? []), ...encoded.outOfBand] : response.tail;
+    // Checksums the payloads already know (verified chunk reads) are joined in, not recomputed.
+    const own = response.tail ?? [];
+    const tail = encoded.outOfBand.length > 0 ? [...own, ...encoded.outOfBand] : response.tail;
+    const tailCrc32c = encoded.outOfBand.length > 0 ? [...own.map(() => undefined), ...encoded.outOfBandCrc32c] : undefined;
     return encodeFrame({ kind: FrameKind.responseOk, serviceId: frame.serviceId, methodId: frame.methodId, requestId: frame.requestId, timeoutNs: 0 },
-      encoded.bytes, tail);
+      encoded.bytes, tail, tailCrc32c);
   }
 
-  #send(requestId: number, frame: EncodedFrame): void {
+  #send(requestId: number, frame: EncodedFrame, onWritten: () => void): void {
     if (frame.sizeBytes > this.#maxFrameBytes) {
       this.#replyError(requestId, new FlyerError('RPC_FRAME_TOO_LARGE', `response of ${frame.sizeBytes} bytes exceeds ${this.#maxFrameBytes}`));
+      onWritten();
       return;
     }
-    this.#writer.write(frame);
+    this.#writer.write(frame, onWritten);
   }
 
   #replyError(requestId: number, error: FlyerError): void {

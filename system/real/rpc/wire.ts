@@ -21,6 +21,8 @@ export interface InboundRequest {
   readonly deadlineNs: number;
   readonly body: unknown;
   readonly tail: Uint8Array | undefined;
+  /** Runs a callback once the reply's frame has been written, or dropped (RequestContext.afterReply). */
+  readonly afterReply?: (callback: () => void) => void;
 }
 
 export interface OutboundResponse {
@@ -86,10 +88,16 @@ export class FrameWriter {
     this.#socket = socket;
   }
 
-  /** False when the socket can no longer take writes (the frame is dropped). */
-  write(frame: EncodedFrame): boolean {
+  /**
+   * False when the socket can no longer take writes (the frame is dropped). `onWritten` runs once the
+   * socket is done with the frame's buffers: written to the kernel, or dropped with the connection.
+   */
+  write(frame: EncodedFrame, onWritten?: () => void): boolean {
     const socket = this.#socket;
-    if (socket.destroyed || !socket.writable) return false;
+    if (socket.destroyed || !socket.writable) {
+      onWritten?.();
+      return false;
+    }
     if (!this.#corked) {
       this.#corked = true;
       socket.cork();
@@ -98,7 +106,13 @@ export class FrameWriter {
         socket.uncork();
       });
     }
-    for (const part of frame.parts) socket.write(part);
+    const parts = frame.parts;
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) socket.write(parts[i]!);
+    // Node calls a write's callback once that write is flushed, or with an error when the socket is
+    // destroyed first; writes flush in order, so the last part's callback covers the whole frame.
+    if (onWritten) socket.write(parts[last]!, () => onWritten());
+    else socket.write(parts[last]!);
     return true;
   }
 }

@@ -10,7 +10,7 @@ export type FailureClass = 'permanent' | 'reroute' | 'busy' | 'target';
 // RPC_UNKNOWN_METHOD is not permanent: a node that is still starting has not registered its handlers yet.
 const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'INVALID_ARGUMENT', 'CHUNK_NOT_FOUND', 'CHUNK_INVALID_ID', 'CHUNK_OUT_OF_RANGE', 'CHUNK_TOO_LARGE', 'CHUNK_PAYLOAD_CHECKSUM',
-  'CHUNK_NO_SPACE', 'CHUNK_READ_ONLY', 'STORAGE_DUPLICATE_UPDATE', 'STORAGE_CLIENT_UNKNOWN', 'ASSERTION',
+  'CHUNK_NO_SPACE', 'CHUNK_READ_ONLY', 'STORAGE_DUPLICATE_UPDATE', 'STORAGE_CLIENT_UNKNOWN', 'STORAGE_CHUNK_RANGE_INVALID', 'ASSERTION',
   'RPC_FRAME_TOO_LARGE',
 ]);
 

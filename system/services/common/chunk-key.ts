@@ -41,3 +41,47 @@ export function compareChunkIds(a: ChunkId, b: ChunkId): number {
   }
   return 0;
 }
+
+/** Where a chunk id points: the file's inode, the track (always 0 here) and the chunk's index in the file. */
+export interface ChunkIdParts {
+  readonly inodeId: number;
+  readonly track: number;
+  readonly chunkIndex: number;
+}
+
+/** The inverse of chunkIdOf, for a 32-digit hex id (meta turns the last chunk's index into a file length). */
+export function chunkIdParts(hex: string): ChunkIdParts {
+  const id = chunkIdFromHex(hex);
+  const view = new DataView(id.buffer, id.byteOffset, id.byteLength);
+  const inode = view.getBigUint64(0);
+  if (inode > BigInt(Number.MAX_SAFE_INTEGER)) throw new FlyerError('INVALID_ARGUMENT', `inode of chunk ${hex} exceeds 2^53`);
+  return { inodeId: Number(inode), track: view.getUint16(8), chunkIndex: view.getUint16(10) * 2 ** 32 + view.getUint32(12) };
+}
+
+/** The id just after `id` in byte order (paging through a range), or undefined after ff..ff. */
+export function nextChunkId(id: ChunkId): ChunkId | undefined {
+  chunkIdHex(id);
+  const next = Uint8Array.from(id);
+  for (let i = next.length - 1; i >= 0; i--) {
+    if (next[i] !== 0xff) {
+      next[i]! += 1;
+      return next;
+    }
+    next[i] = 0;
+  }
+  return undefined;
+}
+
+/**
+ * The ids of a file's chunks from `fromChunkIndex` on, as a half-open hex range: up to track 1 of the
+ * same inode, as 3FS bounds its "last chunk of file" queries.
+ *
+ * @example
+ * const { begin, end } = fileChunkRange(inodeId); // every chunk of the file
+ * const later = fileChunkRange(inodeId, keptChunks); // the chunks a truncate removes
+ */
+export function fileChunkRange(inodeId: number, fromChunkIndex = 0): { readonly begin: string; readonly end: string } {
+  const end = chunkIdOf(inodeId, 0);
+  new DataView(end.buffer).setUint16(8, 1);
+  return { begin: chunkIdHex(chunkIdOf(inodeId, fromChunkIndex)), end: chunkIdHex(end) };
+}

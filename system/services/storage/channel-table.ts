@@ -4,7 +4,9 @@
  * seq gets the cached result, or STORAGE_CHANNEL_BUSY while the first attempt still runs; a seq whose
  * attempt failed runs again. Every replica keeps one (client writes and forwarded updates alike), so a
  * new head after a chain change still answers a retry from it. Kept in memory (as 3FS does) and
- * bounded: the least recently used entries go first.
+ * bounded: the least recently used entries go first. What must survive a restart or a resync is in the
+ * target's durable update ledger (update-ledger.ts): a failed or forgotten seq that runs again meets
+ * it at the head (head-settlement.ts), so running again resumes the update rather than applying it twice.
  */
 import { FlyerError } from '../../env/errors.ts';
 import type { ChainId } from '../mgmtd/types.ts';

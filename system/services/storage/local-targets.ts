@@ -4,9 +4,12 @@
  */
 import type { ChunkStore } from '../../env/chunk-store.ts';
 import { FlyerError, isFlyerError, type ErrorCode } from '../../env/errors.ts';
+import type { Env } from '../../env/types.ts';
 import type { ChainId, LocalTargetState, RoutingInfo, TargetId } from '../mgmtd/types.ts';
 import { localChainView, type LocalChainView } from './chain-view.ts';
+import type { StorageTargetConfig } from './options.ts';
 import type { RoutingSource } from './routing-source.ts';
+import { UpdateLedger } from './update-ledger.ts';
 
 /**
  * fencing: after start (or after losing its serving state) the target reports OFFLINE until the
@@ -21,14 +24,38 @@ export class LocalTarget {
   /** Updates holding one of this target's chunk locks right now (for coverage probes). */
   writesInFlight = 0;
 
-  constructor(readonly targetId: TargetId, readonly path: string, readonly store: ChunkStore | undefined) {
-    if (!store) this.phase = 'failed';
+  constructor(readonly targetId: TargetId, readonly path: string, readonly store: ChunkStore | undefined, readonly ledger?: UpdateLedger) {
+    if (!store || !ledger) this.phase = 'failed';
   }
 
   /** The store, for a target whose disk has not failed. */
   requireStore(): ChunkStore {
     if (this.phase === 'failed' || !this.store) throw new FlyerError('STORAGE_TARGET_NOT_SERVING', `target ${this.targetId}: its disk failed`);
     return this.store;
+  }
+
+  /** The exactly-once ledger, for a target whose disk has not failed. */
+  requireLedger(): UpdateLedger {
+    if (this.phase === 'failed' || !this.ledger) throw new FlyerError('STORAGE_TARGET_NOT_SERVING', `target ${this.targetId}: its disk failed`);
+    return this.ledger;
+  }
+
+  /**
+   * Opens a target's chunk store and update ledger. A target either of them cannot open comes up
+   * failed (reported OFFLINE); the node's other targets still serve.
+   */
+  static async open(env: Env, config: StorageTargetConfig, ledgerEntriesMax: number): Promise<LocalTarget> {
+    let store: ChunkStore | undefined;
+    try {
+      store = await env.openChunkStore({ targetId: config.targetId, path: config.path, create: config.create ?? true });
+      const ledger = await UpdateLedger.open(env, { targetId: config.targetId, entriesMax: ledgerEntriesMax });
+      return new LocalTarget(config.targetId, config.path, store, ledger);
+    } catch (error) {
+      if (!isFlyerError(error)) throw error;
+      env.log.error('storage target failed to open', { targetId: config.targetId, error: error.message });
+      await store?.close().catch(() => undefined);
+      return new LocalTarget(config.targetId, config.path, undefined);
+    }
   }
 }
 

@@ -44,6 +44,16 @@ export interface ForwardRequest extends WriteRequest {
   readonly fromTargetId: TargetId;
   /** True when the successor is SYNCING and gets the whole chunk instead of a partial update. */
   readonly syncing: boolean;
+  /** Resync only: the sender's update-ledger entries for this chunk, which replace the receiver's (update-ledger.ts). */
+  readonly ledger?: readonly LedgerEntryWire[];
+}
+
+/** One client update a chunk holds, as the update ledger records it: channel, seq, and the version it became. */
+export interface LedgerEntryWire {
+  readonly clientId: string;
+  readonly channelId: number;
+  readonly seq: number;
+  readonly updateVersion: number;
 }
 
 export interface IoResult {
@@ -120,3 +130,64 @@ export const storageSyncStart = defineMethod<SyncStartRequest, SyncStartResponse
 export const storageSyncDone = defineMethod<SyncStartRequest, { readonly ok: true }>(STORAGE_SERVICE_ID, 9, 'storage.syncDone');
 export const storageGetAllChunkMetadata = defineMethod<{ readonly targetId: TargetId }, SyncStartResponse>(STORAGE_SERVICE_ID, 13, 'storage.getAllChunkMetadata');
 export const rdmaControlApply = defineMethod<TransmissionRequest, { readonly granted: true }>(RDMA_CONTROL_SERVICE_ID, 1, 'rdmaControl.apply');
+
+// Chunk range queries and space reports (3fs-notes §1.3 "Other storage RPCs"). Removes and truncates
+// are chain updates and go through storage.write (kinds 'remove' and 'truncate'); storage.listChunks
+// finds the chunks a range remove must remove.
+
+/** A half-open range of chunk ids [begin, end), each 32 hex digits (3FS ChunkIdRange). */
+export interface ChunkIdRange {
+  readonly begin: string;
+  readonly end: string;
+}
+
+export interface ChunkRangeRequest {
+  readonly chainId: ChainId;
+  /** The chain version the sender routed by (fenced as reads and writes are). */
+  readonly chainVersion: number;
+  readonly range: ChunkIdRange;
+  /** Chunks to look at in this call (3FS maxNumChunkIdsToProcess), at least 1; the service caps it. */
+  readonly maxChunks: number;
+}
+
+export interface LastChunk {
+  readonly chunkId: string;
+  /** Committed length. */
+  readonly lengthBytes: number;
+  readonly commitVersion: number;
+}
+
+/** What one call found in the part of the range it looked at; committed chunks only. */
+export interface QueryLastChunkResponse {
+  /** The committed chunk with the largest id, if any. */
+  readonly lastChunk?: LastChunk;
+  readonly chunkCount: number;
+  readonly totalLengthBytes: number;
+  /** True when the range holds chunks past the part looked at; ask again from `resumeFrom`. */
+  readonly more: boolean;
+  readonly resumeFrom?: string;
+}
+
+export interface ListChunksResponse {
+  /** Every chunk of the looked-at part, committed or with only a pending version, in id order. */
+  readonly chunks: readonly WireChunkMeta[];
+  readonly more: boolean;
+  readonly resumeFrom?: string;
+}
+
+export interface SpaceInfoRequest {
+  /** The local targets to report; absent: all of them. */
+  readonly targetIds?: readonly TargetId[];
+}
+
+export type TargetSpace =
+  | { readonly targetId: TargetId; readonly ok: true; readonly capacityBytes: number; readonly usedBytes: number; readonly freeBytes: number; readonly lowSpace: boolean }
+  | { readonly targetId: TargetId; readonly ok: false; readonly code: string; readonly detail: string };
+
+export interface SpaceInfoResponse {
+  readonly targets: readonly TargetSpace[];
+}
+
+export const storageQueryLastChunk = defineMethod<ChunkRangeRequest, QueryLastChunkResponse>(STORAGE_SERVICE_ID, 5, 'storage.queryLastChunk');
+export const storageSpaceInfo = defineMethod<SpaceInfoRequest, SpaceInfoResponse>(STORAGE_SERVICE_ID, 10, 'storage.spaceInfo');
+export const storageListChunks = defineMethod<ChunkRangeRequest, ListChunksResponse>(STORAGE_SERVICE_ID, 14, 'storage.listChunks');

@@ -83,7 +83,23 @@ export function checkForwardRequest(request: unknown): { chunkId: ChunkId; updat
   checkCount(forward.updateVersion, 'updateVersion', U32_MAX);
   checkCount(forward.fromTargetId, 'fromTargetId');
   if (typeof forward.syncing !== 'boolean') fail('syncing must be a boolean');
+  if (forward.ledger !== undefined) checkLedgerEntries(forward.ledger);
   return checked;
+}
+
+/** Update-ledger entries one resync message may carry for its chunk. */
+export const LEDGER_ENTRIES_PER_CHUNK_MAX = 1 << 16;
+
+function checkLedgerEntries(entries: unknown): void {
+  if (!Array.isArray(entries) || entries.length > LEDGER_ENTRIES_PER_CHUNK_MAX) fail(`ledger must be an array of at most ${LEDGER_ENTRIES_PER_CHUNK_MAX} entries`);
+  for (const entry of entries as unknown[]) {
+    if (!isObject(entry) || typeof entry.clientId !== 'string' || entry.clientId.length === 0 || entry.clientId.length > CLIENT_ID_CHARS_MAX) {
+      fail('a ledger entry needs a clientId');
+    }
+    checkCount(entry.channelId, 'ledger channelId', U32_MAX);
+    checkCount(entry.seq, 'ledger seq');
+    checkCount(entry.updateVersion, 'ledger updateVersion', U32_MAX);
+  }
 }
 
 export function checkBatchRead(request: unknown, iosMax: number): BatchReadRequest {

@@ -18,6 +18,7 @@ import {
   storageSyncDone, storageSyncStart, storageUpdate, toWireMeta, type ForwardRequest, type UpdateTag, type WireChunkMeta,
 } from './messages.ts';
 import type { ResolvedOptions } from './options.ts';
+import { LEDGER_ENTRIES_PER_CHUNK_MAX } from './request-checks.ts';
 import type { TargetStates } from './target-states.ts';
 
 /** Resync traffic uses channel 0, which the exactly-once table never records. */
@@ -195,6 +196,8 @@ export class ResyncWorker {
         tag: RESYNC_TAG,
         fromTargetId: target.targetId,
         syncing: true,
+        // The updates the chunk holds travel with it, so a retry of one is recognised there too.
+        ledger: target.requireLedger().entriesOf(item.chunkId).slice(-LEDGER_ENTRIES_PER_CHUNK_MAX),
       };
       const request: ForwardRequest = committed
         ? {

@@ -18,18 +18,26 @@ import { BatchReader } from './batch-reader.ts';
 import { ChainUpdater } from './chain-updater.ts';
 import { ChannelTable } from './channel-table.ts';
 import { ChunkLocks } from './chunk-locks.ts';
+import { ChunkQueries } from './chunk-queries.ts';
 import { Forwarder } from './forwarder.ts';
 import { LocalTarget, LocalTargets } from './local-targets.ts';
 import {
-  storageBatchRead, storageGetAllChunkMetadata, storageSyncDone, storageSyncStart, storageUpdate, storageWrite,
+  storageBatchRead, storageGetAllChunkMetadata, storageListChunks, storageQueryLastChunk, storageSpaceInfo, storageSyncDone,
+  storageSyncStart, storageUpdate, storageWrite,
   type ForwardRequest, type IoResult, type WriteRequest,
 } from './messages.ts';
 import { resolveOptions, type ResolvedOptions, type StorageServiceOptions } from './options.ts';
 import { checkForwardRequest, checkWriteRequest } from './request-checks.ts';
 import { ResyncWorker } from './resync.ts';
+import { SpaceReporter } from './space-info.ts';
 import { SyncHandlers } from './sync-handlers.ts';
 import { TargetStates } from './target-states.ts';
+import { UnfinishedUpdates } from './unfinished-updates.ts';
 import { checkPosition, type UpdateJob } from './update-job.ts';
+import { UpdateRedriver } from './update-redriver.ts';
+
+/** Failed updates' pending versions remembered for re-driving (unfinished-updates.ts). */
+const UNFINISHED_UPDATES_MAX = 1 << 16;
 
 export class StorageService {
   readonly #targets: LocalTargets;
@@ -37,7 +45,10 @@ export class StorageService {
   readonly #updater: ChainUpdater;
   readonly #reader: BatchReader;
   readonly #resync: ResyncWorker;
+  readonly #redriver: UpdateRedriver;
   readonly #sync: SyncHandlers;
+  readonly #queries: ChunkQueries;
+  readonly #space: SpaceReporter;
   readonly #channels: ChannelTable;
   readonly #writeSlots: Semaphore;
   #unsubscribe: (() => void) | undefined;
@@ -48,12 +59,15 @@ export class StorageService {
     this.#states = new TargetStates(env, targets, options.routing, options.heartbeat, options);
     const locks = new ChunkLocks();
     const forwarder = new Forwarder(env, this.#targets, options.routing, options.forward);
-    this.#updater = new ChainUpdater(env, this.#targets, locks, this.#states, forwarder);
+    this.#updater = new ChainUpdater(env, this.#targets, locks, this.#states, forwarder, new UnfinishedUpdates(UNFINISHED_UPDATES_MAX));
+    this.#redriver = new UpdateRedriver(env, this.#targets, this.#updater, options.resync.scanIntervalNs);
     this.#reader = new BatchReader(env, this.#targets, this.#states, options);
     this.#resync = new ResyncWorker(env, this.#targets, locks, this.#states, options.resync);
     this.#channels = new ChannelTable(options.channelTableEntriesMax);
     this.#sync = new SyncHandlers(this.#targets, this.#states, this.#channels);
     this.#writeSlots = new Semaphore(options.writeConcurrency);
+    this.#queries = new ChunkQueries(env, this.#targets, this.#states, options);
+    this.#space = new SpaceReporter(this.#targets, this.#states);
   }
 
   /** Opens the targets' chunk stores, starts serving and starts startup fencing. */
@@ -69,17 +83,7 @@ export class StorageService {
       return service;
     });
     const targets: LocalTarget[] = [];
-    for (const config of resolved.targets) {
-      try {
-        const store = await env.openChunkStore({ targetId: config.targetId, path: config.path, create: config.create ?? true });
-        targets.push(new LocalTarget(config.targetId, config.path, store));
-      } catch (error) {
-        // A target whose store cannot open is reported OFFLINE; the node's other targets still serve.
-        if (!isFlyerError(error)) throw error;
-        env.log.error('storage target failed to open', { targetId: config.targetId, error: error.message });
-        targets.push(new LocalTarget(config.targetId, config.path, undefined));
-      }
-    }
+    for (const config of resolved.targets) targets.push(await LocalTarget.open(env, config, resolved.channelTableEntriesMax));
     const started = new StorageService(env, resolved, targets);
     started.#unsubscribe = resolved.routing.onChange(() => {
       started.#states.evaluate();
@@ -87,6 +91,7 @@ export class StorageService {
     });
     started.#states.start();
     started.#resync.start();
+    started.#redriver.start();
     service = started;
     env.log.info('storage service started', { targets: resolved.targets.map((t) => t.targetId) });
     return started;
@@ -103,10 +108,12 @@ export class StorageService {
     this.#stopped = true;
     this.#unsubscribe?.();
     this.#resync.stop();
+    this.#redriver.stop();
     await this.#states.stop();
     for (const target of this.#targets.all) {
       target.phase = 'failed';
       await target.store?.close().catch(() => undefined);
+      await target.ledger?.close().catch(() => undefined);
     }
   }
 
@@ -121,6 +128,9 @@ export class StorageService {
     serve(env, storageSyncStart, (request, context) => ready().#sync.syncStart(request, context));
     serve(env, storageSyncDone, (request, context) => ready().#sync.syncDone(request, context));
     serve(env, storageGetAllChunkMetadata, (request) => ready().#sync.allChunkMetadata(request));
+    serve(env, storageQueryLastChunk, (request, context) => ready().#client(context).#queries.queryLastChunk(request));
+    serve(env, storageListChunks, (request, context) => ready().#client(context).#queries.listChunks(request));
+    serve(env, storageSpaceInfo, (request) => ready().#space.spaceInfo(request));
   }
 
   /** A client write: only at the head, at the current chain version, at most once per (client, chain, channel, seq). */
@@ -160,6 +170,7 @@ export class StorageService {
     const job: UpdateJob = {
       target: mine.target, origin: 'forward', key: forward.key, chunkId, update, updateVersion: forward.updateVersion,
       chunkSizeBytes: forward.chunkSizeBytes, tag: forward.tag, syncing: forward.syncing,
+      ...(forward.ledger !== undefined ? { ledger: forward.ledger } : {}),
     };
     checkPosition(this.#targets, job, forward.key.chainVersion);
     return this.#exactlyOnce(job, () => this.#updater.run(job));
@@ -185,6 +196,12 @@ export class StorageService {
     } finally {
       this.#channels.finish(job.tag, job.key.chainId, result);
     }
+  }
+
+  /** This service, once `context`'s sender has passed the client check. */
+  #client(context: RequestContext): StorageService {
+    this.#checkClient(context);
+    return this;
   }
 
   #checkClient(context: RequestContext): void {

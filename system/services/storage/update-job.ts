@@ -7,7 +7,7 @@ import type { ChunkId, ChunkUpdate } from '../../env/chunk-store.ts';
 import { FlyerError } from '../../env/errors.ts';
 import type { LocalChainView } from './chain-view.ts';
 import { checkChainVersion, type LocalTarget, type LocalTargets } from './local-targets.ts';
-import type { ChunkKey, IoResult, UpdateTag } from './messages.ts';
+import type { ChunkKey, IoResult, LedgerEntryWire, UpdateTag } from './messages.ts';
 
 export interface UpdateJob {
   readonly target: LocalTarget;
@@ -22,6 +22,8 @@ export interface UpdateJob {
   readonly tag: UpdateTag;
   /** A full-chunk replace for a SYNCING target: accepted whatever its version. */
   readonly syncing: boolean;
+  /** A resync's chunk: the predecessor's update-ledger entries for it, which replace ours. */
+  readonly ledger?: readonly LedgerEntryWire[];
 }
 
 /**

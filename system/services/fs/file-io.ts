@@ -1,0 +1,81 @@
+import { FlyerError, isFlyerError } from '../../env/errors.ts';
+import { concatPayloads, payloadSlice, zeroPayload, type Payload } from '../../env/payload.ts';
+import { locateRange, stripeChains } from '../client/layout.ts';
+import type { RoutingProvider } from '../client/routing-view.ts';
+import type { StorageClient } from '../client/storage-client.ts';
+import { chunkIdHex, chunkIdOf } from '../common/chunk-key.ts';
+import { Semaphore } from '../common/semaphore.ts';
+import type { ChainId } from '../mgmtd/types.ts';
+import type { FileInode } from '../meta/types.ts';
+
+/** Chunk operations of one file range in flight at once. */
+const CHUNK_OPS_IN_FLIGHT = 32;
+
+/** The chains a file's chunks live on, from the chain table version its layout pinned. */
+export async function fileChains(routing: RoutingProvider, file: FileInode): Promise<ChainId[]> {
+  const find = () => routing.current()?.chainTables[String(file.layout.tableId)]?.[String(file.layout.tableVersion)];
+  let table = find();
+  if (!table) {
+    await routing.refresh();
+    table = find();
+  }
+  if (!table) throw new FlyerError('META_INVALID_LAYOUT', `inode ${file.id}: chain table ${file.layout.tableId} v${file.layout.tableVersion} not in routing`);
+  return stripeChains(file.layout, table);
+}
+
+export function chunkIdOfFile(file: FileInode, chunkIndex: number): string {
+  return chunkIdHex(chunkIdOf(file.id, chunkIndex));
+}
+
+/**
+ * Reads [offset, offset+length) of a file from storage, chunk by chunk in parallel. Holes (chunks never
+ * written, or shorter than the range) read as zeros, as in POSIX; the caller clips at the file length.
+ */
+export async function readRange(storage: StorageClient, routing: RoutingProvider, file: FileInode, offsetBytes: number, lengthBytes: number): Promise<Payload> {
+  if (lengthBytes === 0) return zeroPayload(0);
+  const chains = await fileChains(routing, file);
+  const pieces = locateRange(file.layout, chains, offsetBytes, lengthBytes);
+  const parts = await forEachPiece(pieces, async (piece) => {
+    try {
+      const outcome = await storage.read({ chainId: piece.chainId, chunkId: chunkIdOfFile(file, piece.chunkIndex), offsetBytes: piece.offsetInChunkBytes, lengthBytes: piece.lengthBytes });
+      if (!outcome.ok) throw new FlyerError(outcome.code as never, outcome.detail);
+      const got = outcome.payload ?? zeroPayload(0);
+      if (got.sizeBytes >= piece.lengthBytes) return payloadSlice(got, 0, piece.lengthBytes);
+      return concatPayloads([got, zeroPayload(piece.lengthBytes - got.sizeBytes)]);
+    } catch (error) {
+      if (isFlyerError(error, 'CHUNK_NOT_FOUND')) return zeroPayload(piece.lengthBytes);
+      throw error;
+    }
+  });
+  return concatPayloads(parts);
+}
+
+/** Writes a payload at a file offset: one chunk update per chunk it touches, in parallel. */
+export async function writeRange(storage: StorageClient, routing: RoutingProvider, file: FileInode, offsetBytes: number, payload: Payload): Promise<void> {
+  if (payload.sizeBytes === 0) return;
+  const chains = await fileChains(routing, file);
+  const pieces = locateRange(file.layout, chains, offsetBytes, payload.sizeBytes);
+  let at = 0;
+  const slices = pieces.map((piece) => {
+    const slice = payloadSlice(payload, at, piece.lengthBytes);
+    at += piece.lengthBytes;
+    return { piece, slice };
+  });
+  await forEachPiece(slices, ({ piece, slice }) => storage.write({
+    kind: 'write', chainId: piece.chainId, chunkId: chunkIdOfFile(file, piece.chunkIndex), offsetBytes: piece.offsetInChunkBytes,
+    payload: slice, chunkSizeBytes: file.layout.chunkSizeBytes,
+  }));
+}
+
+async function forEachPiece<T, R>(items: readonly T[], body: (item: T) => Promise<R>): Promise<R[]> {
+  const limit = new Semaphore(CHUNK_OPS_IN_FLIGHT);
+  return Promise.all(items.map(async (item) => {
+    await limit.acquire();
+    try {
+      return await body(item);
+    } finally {
+      limit.release();
+    }
+  }));
+}
+

@@ -1,0 +1,101 @@
+import { assert } from '../../env/assert.ts';
+import { decodeMessage, encodeMessage } from '../../env/codec.ts';
+import type { InodeId } from './types.ts';
+
+/**
+ * The metadata service's key schema, after 3FS (3fs-notes §1.2): a 4-byte ASCII prefix, then ids.
+ *
+ *   INOD <inode u64le>                        -> Inode
+ *   DENT <parent u64le><name UTF-8>           -> DirEntry
+ *   INOS <inode u64le><session id UTF-8>      -> FileSession
+ *   IDEM <request id UTF-8>                   -> IdempotencyRecord
+ *   GCQU <removed µs u64be><inode u64le>      -> GcEntry        (due entries first)
+ *   MSRV <node id UTF-8>                      -> ActiveServer    (meta servers alive, for owner routing and GC)
+ *   IDAL <shard u64be>                        -> number          (inode id allocator blocks)
+ *
+ * Inode ids are little-endian, as in 3FS, so sequential ids spread over a range-partitioned KV; all
+ * entries of one directory share the DENT+parent prefix, so listing is one range read. Values are
+ * MessagePack, the wire codec.
+ */
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function prefix(text: string): Uint8Array {
+  assert(text.length === 4, 'key prefixes are 4 bytes');
+  return encoder.encode(text);
+}
+
+const INOD = prefix('INOD');
+const DENT = prefix('DENT');
+const INOS = prefix('INOS');
+const IDEM = prefix('IDEM');
+const GCQU = prefix('GCQU');
+const MSRV = prefix('MSRV');
+const IDAL = prefix('IDAL');
+
+function join(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function u64le(value: number): Uint8Array {
+  assert(Number.isSafeInteger(value) && value >= 0, `id ${value} must be a safe non-negative integer`);
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(value), true);
+  return bytes;
+}
+
+function u64be(value: number): Uint8Array {
+  assert(Number.isSafeInteger(value) && value >= 0, `value ${value} must be a safe non-negative integer`);
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(value), false);
+  return bytes;
+}
+
+/** The smallest key greater than every key that starts with `bytes`. */
+export function prefixEnd(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i]! < 0xff) {
+      out[i]!++;
+      return out.subarray(0, i + 1);
+    }
+  }
+  return join(out, new Uint8Array([0xff]));
+}
+
+export const keys = {
+  inode: (id: InodeId): Uint8Array => join(INOD, u64le(id)),
+  dirEntry: (parentId: InodeId, name: string): Uint8Array => join(DENT, u64le(parentId), encoder.encode(name)),
+  dirEntries: (parentId: InodeId): Uint8Array => join(DENT, u64le(parentId)),
+  session: (inodeId: InodeId, sessionId: string): Uint8Array => join(INOS, u64le(inodeId), encoder.encode(sessionId)),
+  sessions: (inodeId: InodeId): Uint8Array => join(INOS, u64le(inodeId)),
+  allSessions: (): Uint8Array => INOS,
+  idempotency: (requestId: string): Uint8Array => join(IDEM, encoder.encode(requestId)),
+  allIdempotency: (): Uint8Array => IDEM,
+  // Wall-clock ns are past 2^53, so queue keys hold microseconds (as 3FS timestamps do).
+  gcEntry: (removedNs: number, inodeId: InodeId): Uint8Array => join(GCQU, u64be(Math.floor(removedNs / 1000)), u64le(inodeId)),
+  gcDueBefore: (ns: number): Uint8Array => join(GCQU, u64be(Math.floor(ns / 1000))),
+  gcQueue: (): Uint8Array => GCQU,
+  server: (nodeId: string): Uint8Array => join(MSRV, encoder.encode(nodeId)),
+  servers: (): Uint8Array => MSRV,
+  idBlock: (shard: number): Uint8Array => join(IDAL, u64be(shard)),
+};
+
+/** The name part of a DENT key. */
+export function nameOfDirEntryKey(key: Uint8Array): string {
+  return decoder.decode(key.subarray(DENT.length + 8));
+}
+
+export function encodeValue(value: unknown): Uint8Array {
+  return encodeMessage(value).bytes;
+}
+
+export function decodeValue<T>(bytes: Uint8Array): T {
+  return decodeMessage(bytes) as T;
+}

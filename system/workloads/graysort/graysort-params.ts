@@ -1,0 +1,72 @@
+import { ParamReader } from '../framework/params.ts';
+import type { RunMode } from '../framework/workload.ts';
+import type { ClusterSpec } from '../spec/cluster-spec.ts';
+
+export const RECORD_BYTES = 100;
+
+export interface GraySortParams {
+  readonly totalRecords: number;
+  /** Output partitions (smallpond: 8,192 for 110.5 TiB). */
+  readonly partitions: number;
+  /** gensort -a: printable keys (what line-based tools can sort too). */
+  readonly ascii: boolean;
+  readonly pieceBytes: number;
+  readonly inFlight: number;
+  /** Threads each real client gives the native tools. */
+  readonly threads: number;
+  /** Simulation: cores per client and what one core partitions and sorts per second (measured, see below). */
+  readonly cores: number;
+  readonly partitionBytesPerCoreSec: number;
+  readonly sortBytesPerCoreSec: number;
+  readonly binMs: number;
+}
+
+/**
+ * Per-core rates of our own native code on this machine, from `npm run bench -- graysort`
+ * (reports/bench/graysort.json): the simulation charges its compute stages at these rates, so a
+ * simulated sort costs what the real one would on such cores.
+ */
+export const MEASURED_PARTITION_BYTES_PER_CORE_SEC = 900e6;
+export const MEASURED_SORT_BYTES_PER_CORE_SEC = 350e6;
+
+export function parseGraySortParams(raw: Readonly<Record<string, unknown>>, mode: RunMode, spec?: ClusterSpec): GraySortParams {
+  const params = new ParamReader('graysort', raw);
+  const totalBytes = params.number('total_bytes', mode === 'sim' ? 64 * 2 ** 30 : 256 * 2 ** 20, { min: RECORD_BYTES, max: 2 ** 50 });
+  const parsed: GraySortParams = {
+    totalRecords: Math.floor(totalBytes / RECORD_BYTES),
+    partitions: params.integer('partitions', mode === 'sim' ? 64 : 8, { min: 1, max: 65_536 }),
+    ascii: params.boolean('ascii', false),
+    pieceBytes: params.integer('piece_bytes', 8 * 2 ** 20, { min: 4096, max: 2 ** 30 }),
+    inFlight: params.integer('in_flight', 8, { min: 1, max: 1024 }),
+    threads: params.integer('threads', 2, { min: 1, max: 256 }),
+    cores: params.integer('cores', spec?.clients.cores ?? 2, { min: 1, max: 4096 }),
+    partitionBytesPerCoreSec: params.number('partition_bytes_per_core_sec', MEASURED_PARTITION_BYTES_PER_CORE_SEC, { min: 1 }),
+    sortBytesPerCoreSec: params.number('sort_bytes_per_core_sec', MEASURED_SORT_BYTES_PER_CORE_SEC, { min: 1 }),
+    binMs: params.integer('bin_ms', mode === 'sim' ? 250 : 500, { min: 1, max: 600_000 }),
+  };
+  params.done();
+  return parsed;
+}
+
+/** Records [start, start+count) that client `index` of `clients` generates. */
+export function recordRange(params: GraySortParams, index: number, clients: number): { start: number; count: number } {
+  const base = Math.floor(params.totalRecords / clients);
+  const start = base * index;
+  return { start, count: index === clients - 1 ? params.totalRecords - start : base };
+}
+
+/** Partitions owned by a client in the sort phase. */
+export function ownedPartitions(params: GraySortParams, index: number, clients: number): number[] {
+  const owned: number[] = [];
+  for (let p = index; p < params.partitions; p += clients) owned.push(p);
+  return owned;
+}
+
+export const paths = {
+  root: '/graysort',
+  input: (client: number): string => `/graysort/input/client-${String(client).padStart(5, '0')}.dat`,
+  piece: (partition: number, client: number): string => `/graysort/shuffle/part-${String(partition).padStart(5, '0')}/from-${String(client).padStart(5, '0')}.dat`,
+  partitionDir: (partition: number): string => `/graysort/shuffle/part-${String(partition).padStart(5, '0')}`,
+  output: (partition: number): string => `/graysort/output/part-${String(partition).padStart(5, '0')}.dat`,
+  success: '/graysort/output/_SUCCESS',
+};
