@@ -97,8 +97,8 @@ function cpuSeconds(pids: readonly number[]): { client: number; storage: number 
   return { client: (own.user + own.system) / 1e6, storage };
 }
 
-/** Starts a clock (wall and CPU); calling the result with the bytes moved gives the sample. */
-function timed(pids: readonly number[]): (bytes: number) => ThroughputSample {
+/** Starts a clock (wall and CPU); calling the result with the bytes moved gives the sample (`pids`: the server processes). */
+export function timed(pids: readonly number[]): (bytes: number) => ThroughputSample {
   const startCpu = cpuSeconds(pids);
   const start = performance.now();
   return (bytes) => {

@@ -120,6 +120,7 @@ async function replicasConverge(env: Env, cluster: CraqCluster, mgmtd: ReturnTyp
     const violations = await replicasIdentical(env, cluster, mgmtd, deadlineNs);
     if (violations.length === 0 || env.clock.now() + 100 * MS >= deadlineNs) return violations;
     env.sometimes('craq: replicas still differed at a first comparison after the workload');
+    env.log.info('craq: replicas differ; comparing again', { differences: violations.slice(0, 4) });
     await env.clock.sleep(100 * MS);
   }
 }

@@ -125,6 +125,10 @@ export const ErrorCodes = {
   REPORT_REFERENCE_MISSING: { wire: 1102, message: 'reference figure file not found' },
   REPORT_RENDER_FAILED: { wire: 1103, message: 'chart rendering failed' },
   REPORT_BUNDLE_MISSING: { wire: 1104, message: 'browser bundle of a charting library not found' },
+  // KVCache workload (system/workloads/kvcache: Mooncake-format traces, block files, GC).
+  KVCACHE_TRACE_INVALID: { wire: 1300, message: 'KVCache trace has a malformed or truncated record' },
+  KVCACHE_TRACE_MISSING: { wire: 1301, message: 'KVCache trace file not found' },
+  KVCACHE_BLOCK_MISMATCH: { wire: 1302, message: 'a KVCache block read back differs from what was written' },
 } as const satisfies Record<string, { wire: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

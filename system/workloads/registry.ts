@@ -1,11 +1,13 @@
 import { FlyerError } from '../env/errors.ts';
 import type { WorkloadDefinition } from './framework/workload.ts';
 import { graySortWorkload } from './graysort/graysort.ts';
+import { kvCacheWorkload } from './kvcache/kvcache.ts';
 import { peakReadWorkload } from './peak-read/peak-read.ts';
 
 /** Every workload `flyer workload run` and the zx scripts know, by name. */
 const WORKLOADS: ReadonlyArray<WorkloadDefinition<never>> = [
   graySortWorkload as WorkloadDefinition<never>,
+  kvCacheWorkload as WorkloadDefinition<never>,
   peakReadWorkload as WorkloadDefinition<never>,
 ];
 

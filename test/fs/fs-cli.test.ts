@@ -8,6 +8,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { readManifest } from '../../system/cli/cluster/cluster-manifest.ts';
+import { createRealEnv, type PeerAddress } from '../../system/real/real-env.ts';
+import { chunkIdParts } from '../../system/services/common/chunk-key.ts';
+import { MgmtdClient } from '../../system/services/mgmtd/mgmtd-client.ts';
+import { storageGetAllChunkMetadata } from '../../system/services/storage/messages.ts';
 import { runFlyer, type FlyerRun } from '../cluster/helpers.ts';
 import { CHUNK_SIZE_BYTES, startSharedCluster, stopSharedCluster, type SharedCluster } from './helpers.ts';
 
@@ -15,6 +20,8 @@ const C = CHUNK_SIZE_BYTES;
 const SIZES = [0, 1, C - 1, C, C + 1, 40 * C + 123];
 
 let cluster: SharedCluster | undefined;
+/** A file `rm` removed (its chunks are GC's to collect). */
+let removedInode: number | undefined;
 const local = mkdtempSync(join(tmpdir(), 'flyer-fs-local-'));
 
 test.before(async (t) => {
@@ -98,6 +105,7 @@ test.serial('ls, stat, mv, rm and df', async (t) => {
   ok(t, await fs(['cp', 'flyer:/t/c/g', join(local, 'tree', 'g')]), 'cp moved file down');
   t.true(readFileSync(join(local, 'tree', 'g')).equals(readFileSync(join(local, 'tree', 'f'))), 'data follows the rename');
 
+  removedInode = (JSON.parse((await fs(['stat', '--json', '/t/c/g'])).stdout) as { id: number }).id;
   ok(t, await fs(['rm', '/t/c/g']), 'rm');
   t.is((await fs(['ls', '/t/c'])).stdout, '');
   ok(t, await fs(['rmdir', '/t/c']), 'rmdir');
@@ -154,4 +162,51 @@ test.serial('bad input gives coded errors and a non-zero exit', async (t) => {
   t.regex(noDir.stderr, /FLYER_ERR_INVALID_ARGUMENT: .*--dir/);
   // Nothing above changed the namespace.
   t.is((await fs(['ls', '/bad'])).stdout, 'dir/\nfile\n');
+});
+
+test.serial('cluster status shows the meta server; GC collects a removed file\'s chunks and keeps a live file\'s, spread over every chain', async (t) => {
+  t.timeout(120_000);
+  const dir = cluster!.dir;
+  const status = await runFlyer(['cluster', 'status', '--dir', dir]);
+  t.is(status.code, 0, status.stdout + status.stderr);
+  t.regex(status.stdout, /^meta-1\s+meta\s+\S+\s+\d+\s+running$/m);
+  t.regex(status.stdout, /^meta-1\s+META\s+HEARTBEAT_CONNECTED$/m);
+  t.regex(status.stdout, /^meta-1\s+serving$/m);
+
+  const live = (JSON.parse((await cluster!.fs(['stat', '--json', `/rt/f-${40 * C + 123}`])).stdout) as { id: number }).id;
+  t.truthy(removedInode, 'the rm test ran');
+  const manifest = readManifest(dir);
+  const peers: Record<string, PeerAddress> = {};
+  for (const node of manifest.nodes) peers[node.id] = { host: node.host, port: node.port };
+  const env = createRealEnv({ nodeId: 'gc-check', peers, dataDir: join(local, 'gc-check'), logLevel: 'error' });
+  await env.start();
+  const mgmtd = MgmtdClient.start(env, { managers: ['mgmtd-1'], refreshIntervalNs: 0 });
+  t.teardown(async () => {
+    mgmtd.stop();
+    await env.close();
+  });
+  await mgmtd.refresh();
+  const routing = mgmtd.routing()!;
+  /** Chunks of `inode` per chain (one replica's view: the first target of each chain). */
+  const chunksByChain = async (inode: number): Promise<Map<number, number>> => {
+    const perChain = new Map<number, number>();
+    for (const chain of Object.values(routing.chains)) {
+      const target = routing.targets[String(chain.targets[0]!.targetId)]!;
+      const { metas } = await env.rpc.call(target.nodeId, storageGetAllChunkMetadata, { targetId: target.targetId }, { timeoutNs: 5e9 });
+      const count = metas.filter((m) => chunkIdParts(m.chunkId).inodeId === inode).length;
+      if (count > 0) perChain.set(chain.chainId, count);
+    }
+    return perChain;
+  };
+  // The local cluster's GC delay is 10 s; the earlier tests took longer than that, so this is quick.
+  const deadlineMs = performance.now() + 60_000;
+  let left = await chunksByChain(removedInode!);
+  while (left.size > 0 && performance.now() < deadlineMs) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    left = await chunksByChain(removedInode!);
+  }
+  t.deepEqual([...left], [], 'the removed file has no chunk left');
+  const kept = await chunksByChain(live);
+  t.is(kept.size, Object.keys(routing.chains).length, 'a 41-chunk file has chunks on every chain of its stripe');
+  t.is([...kept.values()].reduce((a, b) => a + b, 0), 41);
 });

@@ -4,7 +4,7 @@ import type { Env } from '../../system/env/types.ts';
 import type { RoutingProvider } from '../../system/services/client/routing-view.ts';
 import type { RoutingInfo } from '../../system/services/mgmtd/types.ts';
 import { ChainAllocator } from '../../system/services/meta/chain-allocator.ts';
-import { inTxn, type MetaContext } from '../../system/services/meta/context.ts';
+import { inTxn, type FileChunkOps, type MetaContext } from '../../system/services/meta/context.ts';
 import { collectGarbage } from '../../system/services/meta/gc.ts';
 import { InodeIdAllocator } from '../../system/services/meta/inode-id-allocator.ts';
 import { create, hardLink, mkdirs, symlink } from '../../system/services/meta/ops-create.ts';
@@ -44,7 +44,7 @@ export interface MetaWorld {
   readonly clock: { nowNs: number };
 }
 
-export async function newMetaWorld(serverCount: number, seed = 1): Promise<MetaWorld> {
+export async function newMetaWorld(serverCount: number, seed = 1, chunks?: FileChunkOps): Promise<MetaWorld> {
   const kv = new MemoryKv();
   const clock = { nowNs: 1_000_000_000 };
   const servers = Array.from({ length: serverCount }, (_, i): MetaContext => ({
@@ -54,7 +54,7 @@ export async function newMetaWorld(serverCount: number, seed = 1): Promise<MetaW
     chains: new ChainAllocator(randomStream(seed, `meta-${i}`, 'meta-chains')),
     routing: () => STATIC_ROUTING,
     refreshRouting: async () => undefined,
-    chunks: undefined,
+    chunks,
     rootLayout: TEST_ROOT_LAYOUT,
   }));
   await inTxn(servers[0]!, async (mt) => {

@@ -9,7 +9,7 @@ import { commandArb, compareOutcome, concretize, IdMap, runOnModel, runOnService
 import { callerOf } from './harness.ts';
 import { checkInvariants, kvNamespace, renderTree, snapshotKv, type MetaSnapshot, type NamespaceView } from './kv-state.ts';
 import { REF_ROOT_ID, ReferenceFs } from './reference-fs.ts';
-import { clientApi, MetaSimCluster, MS, S } from './sim-cluster.ts';
+import { ATTEMPT_TIMEOUT_NS, clientApi, MetaSimCluster, MS, S } from './sim-cluster.ts';
 
 // Goal: the metadata service on three simulated meta servers over the shared simulated KV, used by three
 // clients through MetaClient while a nemesis crashes and restarts meta servers. Each client works in its
@@ -19,7 +19,7 @@ import { clientApi, MetaSimCluster, MS, S } from './sim-cluster.ts';
 // settled: each subtree is its model's tree, the races came out right, the KV holds every invariant with
 // nothing removed left over, no client gave up, and a seed replays to the same state.
 
-const SEEDS = 30;
+const SEEDS = Number(process.env.META_SIM_SEEDS ?? 30);
 const CLIENTS = 3;
 const OPS_PER_CLIENT = 60;
 const RACE_EVERY_OPS = 6;
@@ -42,6 +42,9 @@ interface SeedOutcome {
   readonly conflicts: number;
   readonly crashes: number;
   readonly commands: number;
+  readonly failovers: number;
+  readonly lost: number;
+  readonly doubled: number;
 }
 
 async function runSeed(seed: number): Promise<SeedOutcome> {
@@ -50,6 +53,7 @@ async function runSeed(seed: number): Promise<SeedOutcome> {
   const races: RaceLog = { exclusiveWinners: new Map(), tokenWinners: new Map(), sameFileIds: new Map(), setupIds: new Map() };
   let ready = 0;
   let commands = 0;
+  let failovers = 0;
 
   const client = async (env: Env, id: number, meta: MetaClient): Promise<void> => {
     const api = clientApi(meta);
@@ -59,7 +63,10 @@ async function runSeed(seed: number): Promise<SeedOutcome> {
     const pacing = env.random('test.pacing');
     const check = async (command: Command): Promise<void> => {
       commands++;
+      const startNs = env.clock.now();
       const actual = await runOnService(api, command);
+      // Longer than one attempt: the first server it tried crashed or restarted, and the client failed over.
+      if (env.clock.now() - startNs > ATTEMPT_TIMEOUT_NS) failovers++;
       const expected = runOnModel(model, callerOf(id), command);
       // nlink of files may lag behind while GC empties removed trees in the background.
       const mismatch = compareOutcome(command, expected, actual, ids, { nlink: false });
@@ -93,7 +100,7 @@ async function runSeed(seed: number): Promise<SeedOutcome> {
   };
 
   const cluster = new MetaSimCluster({ seed, metaServers: 3, clients: CLIENTS, client });
-  cluster.startNemesis(6, 400 * MS);
+  cluster.startNemesis(6, 400 * MS, { dropProbability: 0.01, duplicateProbability: 0.02 });
   cluster.sim.start();
   await cluster.runToEnd(600 * S, 8 * S);
 
@@ -111,7 +118,7 @@ async function runSeed(seed: number): Promise<SeedOutcome> {
 
   const store = cluster.kv.store('meta');
   const fingerprint = createHash('sha256').update(JSON.stringify(snap.raw)).update(cluster.sim.kernel.fingerprint.hex()).digest('hex').slice(0, 16);
-  return { problems, fingerprint, conflicts: store.stats.conflicts, crashes: cluster.crashes.length, commands };
+  return { problems, fingerprint, conflicts: store.stats.conflicts, crashes: cluster.crashes.length, commands, failovers, lost: cluster.sim.netFaults.droppedMessages, doubled: cluster.sim.netFaults.duplicatedMessages };
 }
 
 /** One round of the shared races, every client doing the same calls on the same names. */
@@ -190,22 +197,32 @@ test(`${SEEDS} seeds: 3 clients on 3 crashing meta servers; every acknowledged r
   let conflicts = 0;
   let crashes = 0;
   let commands = 0;
+  let failovers = 0;
+  let lost = 0;
+  let doubled = 0;
   for (let seed = 1; seed <= SEEDS; seed++) {
     const outcome = await runSeed(seed);
     t.deepEqual(outcome.problems, [], `seed ${seed}`);
     conflicts += outcome.conflicts;
     crashes += outcome.crashes;
     commands += outcome.commands;
+    failovers += outcome.failovers;
+    lost += outcome.lost;
+    doubled += outcome.doubled;
   }
-  t.log(`${commands} checked commands, ${crashes} meta crashes, ${conflicts} KV conflicts retried`);
+  t.log(`${commands} checked commands (${failovers} retried after ${ATTEMPT_TIMEOUT_NS / S} s), ${crashes} meta crashes, ${lost} messages lost and ${doubled} doubled, ${conflicts} KV conflicts retried`);
   t.true(crashes >= SEEDS, 'meta servers did crash');
+  t.true(failovers > 0, 'crashes and losses did hit requests in flight');
   t.true(conflicts > 0, 'clients did conflict in the KV');
 });
 
 test('the same seed replays to the same state', async (t) => {
+  const fingerprints: string[] = [];
   for (const seed of [3, 17]) {
     const first = await runSeed(seed);
     const second = await runSeed(seed);
     t.is(second.fingerprint, first.fingerprint, `seed ${seed}`);
+    fingerprints.push(first.fingerprint);
   }
+  t.not(fingerprints[0], fingerprints[1], 'and another seed to another state');
 });

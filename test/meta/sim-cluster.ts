@@ -14,6 +14,8 @@ import { callerOf, staticRoutingProvider, TEST_ROOT_LAYOUT } from './harness.ts'
  */
 export const MS = 1_000_000;
 export const S = 1_000_000_000;
+/** A client's wait for one server before it tries another. */
+export const ATTEMPT_TIMEOUT_NS = 1 * S;
 
 export const TEST_META_OPTIONS: MetaServiceOptions = {
   routing: staticRoutingProvider,
@@ -48,7 +50,7 @@ export class MetaSimCluster {
     for (let client = 0; client < spec.clients; client++) {
       this.sim.addNode(`client-${client}`, {
         boot: async (env) => {
-          const meta = new MetaClient(env, { servers: this.servers, caller: callerOf(client), attemptTimeoutNs: 1 * S, totalTimeoutNs: 60 * S });
+          const meta = new MetaClient(env, { servers: this.servers, caller: callerOf(client), attemptTimeoutNs: ATTEMPT_TIMEOUT_NS, totalTimeoutNs: 60 * S });
           await spec.client(env, client, meta);
           this.done.add(client);
         },
@@ -62,9 +64,13 @@ export class MetaSimCluster {
 
   /**
    * Crashes a random meta server every `everyNs` on average while the clients work (always leaving one
-   * up), restarting each after 0.2-2 s; at most `count` crashes.
+   * up), restarting each after 0.2-2 s; at most `count` crashes. Messages are also lost or delivered
+   * twice with the given probabilities: a lost reply to a committed change, or a request served twice,
+   * is what request ids must make harmless.
    */
-  startNemesis(count: number, everyNs: number): void {
+  startNemesis(count: number, everyNs: number, network: { dropProbability: number; duplicateProbability: number }): void {
+    this.sim.netFaults.dropProbability = network.dropProbability;
+    this.sim.netFaults.duplicateProbability = network.duplicateProbability;
     const random = randomStream(this.spec.seed, 'kernel', 'test.meta-nemesis');
     const strike = (left: number): void => {
       if (left === 0 || this.allDone) return;
@@ -83,6 +89,7 @@ export class MetaSimCluster {
   /** Runs until every client is done (or the deadline), then lets GC settle with every server up. */
   async runToEnd(deadlineNs: number, settleNs: number): Promise<void> {
     await this.sim.run({ untilNs: deadlineNs, stopWhen: () => this.allDone });
+    this.sim.netFaults.calm();
     for (const id of this.servers) this.sim.restart(id);
     await this.sim.run({ untilNs: this.sim.kernel.nowNs + settleNs });
   }

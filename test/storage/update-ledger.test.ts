@@ -73,7 +73,14 @@ test("a resync replaces a chunk's entries, and a channel keeps its latest seq", 
 test('the ledger is bounded and recovers the same state through checkpoints', async (t) => {
   const [before, after] = await onNode(async (env) => {
     const ledger = await open(env, 50, 2048);
-    for (let i = 0; i < 400; i++) await ledger.applied(i % 2 === 0 ? C1 : C2, i + 1, tag(`c${i % 70}`, 1 + (i % 3), i));
+    // In concurrent batches, so records also arrive while a checkpoint is being written.
+    for (let batch = 0; batch < 20; batch++) {
+      await Promise.all(Array.from({ length: 20 }, (_, j) => {
+        const i = batch * 20 + j;
+        return ledger.applied(i % 2 === 0 ? C1 : C2, i + 1, tag(`c${i % 70}`, 1 + (i % 3), i));
+      }));
+    }
+    await env.clock.sleep(50_000_000); // a checkpoint the last batch started finishes in the background
     const files = await env.disk.list('update-ledger/target-7/');
     return { size: ledger.size, c1: ledger.entriesOf(C1), c2: ledger.entriesOf(C2), files };
   }, async (env) => {

@@ -9,10 +9,12 @@ import { parsePid } from '../serve/pid-flag.ts';
 import { clusterDown } from './cluster-down.ts';
 import { clusterStatus, statusText } from './cluster-status.ts';
 import { clusterUp, describe } from './cluster-up.ts';
+import { loadHostsFile } from './hosts-file.ts';
 import { usageText } from './usage-text.ts';
 
 interface UpFlags {
   local?: boolean;
+  hosts?: string;
   dir: string;
   storageNodes: string;
   targetsPerNode: string;
@@ -26,15 +28,16 @@ interface UpFlags {
 }
 
 /**
- * `flyer cluster up | down | status`: a whole cluster from one command. Only local processes for now
- * (`--local`); the launcher interface (launcher.ts) is where network namespaces and ssh will plug in.
+ * `flyer cluster up | down | status`: a whole cluster from one command, as local processes (`--local`)
+ * or on the hosts of a hosts file (`--hosts FILE`: each node through its host's ssh or netns prefix).
  */
 export function registerClusterCommands(program: Command): void {
   const cluster = program.command('cluster').description('start, stop and inspect a whole cluster (1 manager, storage nodes, meta servers)');
 
   cluster.command('up')
-    .description('write configs, start the processes, upload a balanced chain table, wait until every target is SERVING')
-    .option('--local', 'run every node as a local process on loopback (the only launcher so far; the default)')
+    .description('write configs, start the processes, upload a balanced chain table, wait until every target is SERVING, then start the meta servers')
+    .option('--local', 'run every node as a local process on loopback (the default)')
+    .option('--hosts <file>', 'run the nodes on the hosts of this TOML hosts file (ssh or `ip netns exec` prefixes; see README)')
     .requiredOption('--dir <dir>', 'cluster directory: configs, data, logs (D/logs/*.log), pid files (D/run/*.pid)')
     .option('--storage-nodes <n>', 'storage processes', '3')
     .option('--targets-per-node <n>', 'storage targets per node', '2')
@@ -42,14 +45,16 @@ export function registerClusterCommands(program: Command): void {
     .option('--meta-servers <n>', 'metadata servers (0: storage only)', '1')
     .option('--chunk-size <bytes>', 'chunk size of the root directory\'s layout (a power of two >= 4KiB; e.g. 64KiB, 1MiB)', '1MiB')
     .option('--stripe <n>', 'chains each new file cycles over (capped at the chain count)', '16')
-    .option('--base-port <port>', 'manager on this port, storage-i on port + i (default: free ports)')
+    .option('--base-port <port>', 'manager on this port, storage-i on port + i, meta-j after them (default: free ports)')
     .option('--timeout-ms <ms>', 'budget for each step: processes ready, targets SERVING', '60000')
     .option('--exit-with-pid <pid>', 'the processes exit once this process is gone (tests)')
     .action(async (flags: UpFlags) => {
       const progress = new Progress();
       const timeoutMs = count(flags.timeoutMs, '--timeout-ms');
+      if (flags.local && flags.hosts !== undefined) throw new FlyerError('INVALID_ARGUMENT', 'give --local or --hosts, not both');
       const result = await clusterUp({
         dir: flags.dir,
+        ...(flags.hosts !== undefined ? { hosts: loadHostsFile(flags.hosts) } : {}),
         storageNodes: count(flags.storageNodes, '--storage-nodes'),
         targetsPerNode: count(flags.targetsPerNode, '--targets-per-node'),
         replication: count(flags.replication, '--replication'),
@@ -104,7 +109,7 @@ function metaServerCount(text: string): number {
 function rootLayoutOf(flags: UpFlags): { chunkSizeBytes: number; stripeSize: number } {
   const layout = { chunkSizeBytes: parseByteSize(flags.chunkSize, '--chunk-size'), stripeSize: count(flags.stripe, '--stripe') };
   try {
-    validateLayout({ ...layout, baseIndex: 0, shuffleSeed: 0 });
+    validateLayout({ tableId: 1, tableVersion: 0, ...layout, baseIndex: 0, shuffleSeed: 0 });
   } catch (error) {
     throw new FlyerError('INVALID_ARGUMENT', `--chunk-size/--stripe: ${error instanceof FlyerError ? error.detail : String(error)}`);
   }

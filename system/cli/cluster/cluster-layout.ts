@@ -6,6 +6,7 @@ import { writePlan } from '../admin/plan-file.ts';
 import { renderNodeConfig } from '../node-config.ts';
 import { clusterPaths, writeManifest, type ClusterManifest, type ClusterNode } from './cluster-manifest.ts';
 import { freePorts } from './free-ports.ts';
+import type { ClusterHost } from './hosts-file.ts';
 
 /**
  * The files of a new local cluster: one manager, N storage nodes and M meta servers on loopback, a
@@ -26,7 +27,12 @@ export interface LocalLayoutOptions {
   /** Manager on basePort, storage-i on basePort + i, meta-j after them; default: free ports picked by the OS. */
   readonly basePort?: number;
   readonly exitWithPid?: number;
+  /** Place nodes on these hosts instead of loopback (`--hosts FILE`): one storage node per storage host. */
+  readonly hosts?: readonly ClusterHost[];
 }
+
+/** Ports on hosts: fixed, so a hosts file is all an operator needs to know (several nodes on one host differ by index). */
+export const HOSTS_BASE_PORT = 9300;
 
 export const ROOT_LAYOUT_DEFAULT = { chunkSizeBytes: 1 << 20, stripeSize: 16 } as const;
 
@@ -67,17 +73,20 @@ export const LOCAL_META_TUNING = {
 };
 
 export async function writeLocalLayout(options: LocalLayoutOptions): Promise<{ manifest: ClusterManifest; plan: ChainTablePlan }> {
-  const storageIds = Array.from({ length: options.storageNodes }, (_, i) => `storage-${i + 1}`);
+  const placement = placeNodes(options);
+  const storageNodes = placement.storage.length;
+  const storageIds = Array.from({ length: storageNodes }, (_, i) => `storage-${i + 1}`);
   const plan = generateChainTable({ nodes: storageIds, targetsPerDisk: options.targetsPerNode, replication: options.replication, seed: 1 });
-  const metaServers = options.metaServers ?? 1;
+  const metaServers = placement.meta.length;
   const rootLayout = options.rootLayout ?? ROOT_LAYOUT_DEFAULT;
-  const ports = await portsFor(1 + options.storageNodes + metaServers, options.basePort);
-  const mgmtd: ClusterNode = { id: 'mgmtd-1', role: 'mgmtd', host: HOST, port: ports[0]! };
+  const ports = options.hosts ? Array.from({ length: 1 + storageNodes + metaServers }, (_, i) => (options.basePort ?? HOSTS_BASE_PORT) + i)
+    : await portsFor(1 + storageNodes + metaServers, options.basePort);
+  const mgmtd: ClusterNode = { id: 'mgmtd-1', role: 'mgmtd', ...placement.mgmtd, port: ports[0]! };
   const storage: ClusterNode[] = storageIds.map((id, i) => ({
-    id, role: 'storage', host: HOST, port: ports[i + 1]!, targets: plan.targets.filter((t) => t.nodeId === id).map((t) => t.targetId),
+    id, role: 'storage', ...placement.storage[i]!, port: ports[i + 1]!, targets: plan.targets.filter((t) => t.nodeId === id).map((t) => t.targetId),
   }));
   const meta: ClusterNode[] = Array.from({ length: metaServers }, (_, i) => ({
-    id: `meta-${i + 1}`, role: 'meta', host: HOST, port: ports[1 + options.storageNodes + i]!,
+    id: `meta-${i + 1}`, role: 'meta', ...placement.meta[i]!, port: ports[1 + storageNodes + i]!,
   }));
   const address = (n: ClusterNode): string => `${n.id}=${n.host}:${n.port}`;
   const write = (node: ClusterNode, text: string): void => {
@@ -111,14 +120,37 @@ export async function writeLocalLayout(options: LocalLayoutOptions): Promise<{ m
     }));
   }
   const manifest: ClusterManifest = {
-    version: 1, launcher: 'local', createdAt: new Date().toISOString(),
-    layout: { storageNodes: options.storageNodes, targetsPerNode: options.targetsPerNode, replication: options.replication, metaServers, rootLayout },
+    version: 1, launcher: options.hosts ? 'hosts' : 'local', createdAt: new Date().toISOString(),
+    layout: { storageNodes, targetsPerNode: options.targetsPerNode, replication: options.replication, metaServers, rootLayout },
     nodes: [mgmtd, ...storage, ...meta],
     ...(options.exitWithPid !== undefined ? { exitWithPid: options.exitWithPid } : {}),
   };
   writePlan(clusterPaths.plan(options.dir), plan);
   writeManifest(options.dir, manifest);
   return { manifest, plan };
+}
+
+interface Placement {
+  readonly host: string;
+  readonly exec?: readonly string[];
+}
+
+/** Where each node runs: loopback, or the hosts file's hosts with the role (storage: one per host). */
+function placeNodes(options: LocalLayoutOptions): { mgmtd: Placement; storage: Placement[]; meta: Placement[] } {
+  if (!options.hosts) {
+    return {
+      mgmtd: { host: HOST },
+      storage: Array.from({ length: options.storageNodes }, () => ({ host: HOST })),
+      meta: Array.from({ length: options.metaServers ?? 1 }, () => ({ host: HOST })),
+    };
+  }
+  const on = (host: ClusterHost): Placement => ({ host: host.address, exec: host.exec });
+  const withRole = (role: 'mgmtd' | 'meta' | 'storage') => options.hosts!.filter((h) => h.roles.has(role)).map(on);
+  const storage = withRole('storage');
+  if (storage.length < options.replication) {
+    throw new FlyerError('INVALID_ARGUMENT', `replication ${options.replication} needs at least ${options.replication} storage hosts; the hosts file has ${storage.length}`);
+  }
+  return { mgmtd: withRole('mgmtd')[0]!, storage, meta: withRole('meta').slice(0, options.metaServers ?? 1) };
 }
 
 async function portsFor(count: number, basePort: number | undefined): Promise<number[]> {

@@ -21,11 +21,13 @@ export interface ClusterNode {
   readonly host: string;
   readonly port: number;
   readonly targets?: readonly number[];
+  /** Command prefix that runs a command on the node's host (hosts launcher): ssh, or `ip netns exec`. */
+  readonly exec?: readonly string[];
 }
 
 export interface ClusterManifest {
   readonly version: 1;
-  readonly launcher: 'local';
+  readonly launcher: 'local' | 'hosts';
   readonly createdAt: string;
   readonly layout: {
     readonly storageNodes: number;

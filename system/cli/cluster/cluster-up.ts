@@ -8,6 +8,7 @@ import { withMgmtd } from '../admin/mgmtd-session.ts';
 import type { Progress } from '../progress.ts';
 import { clusterPaths, hasManifest, managersOf, readManifest, writeManifest, type ClusterManifest, type ClusterNode } from './cluster-manifest.ts';
 import { writeLocalLayout } from './cluster-layout.ts';
+import type { ClusterHost } from './hosts-file.ts';
 import type { NodeLauncher } from './launcher.ts';
 import { LocalLauncher } from './local-launcher.ts';
 import { waitMetaServing } from './wait-meta.ts';
@@ -30,6 +31,8 @@ export interface ClusterUpOptions {
   readonly readyTimeoutMs: number;
   readonly servingTimeoutMs: number;
   readonly progress: Progress;
+  /** Run the nodes on these hosts (`--hosts FILE`) instead of loopback. */
+  readonly hosts?: readonly ClusterHost[];
 }
 
 export interface ClusterUpResult {
@@ -72,7 +75,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterUpRes
   } else {
     mkdirSync(dir, { recursive: true });
     ({ manifest, plan } = await writeLocalLayout({ ...options, dir }));
-    progress.line(`new local cluster in ${dir}: ${describe(manifest)}`);
+    progress.line(`new ${manifest.launcher === 'hosts' ? 'cluster on hosts' : 'local cluster'} in ${dir}: ${describe(manifest)}`);
     progress.line(balanceText(plan));
   }
   const launcher: NodeLauncher = new LocalLauncher({ dir, ...(manifest.exitWithPid !== undefined ? { exitWithPid: manifest.exitWithPid } : {}) });

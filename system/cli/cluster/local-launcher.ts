@@ -24,6 +24,9 @@ export interface LocalLauncherOptions {
 /**
  * Nodes as local OS processes: `flyer <role> --config D/config/<node>.toml`, detached (they outlive the
  * CLI that started them), stdout and stderr appended to D/logs/<node>.log, pid in D/run/<node>.pid.
+ * A node with an `exec` prefix (hosts mode) runs on its host through it: `ip netns exec NS` replaces
+ * itself with the node, so signals reach it directly; with `ssh -tt`, ending the ssh client hangs up
+ * the remote node.
  * Readiness is the `{"ready":true}` line showing up in the log.
  */
 export class LocalLauncher implements NodeLauncher {
@@ -48,7 +51,10 @@ export class LocalLauncher implements NodeLauncher {
     let pid: number | undefined;
     try {
       const args = [FLYER_BIN, node.role, '--config', configPath, ...(this.#exitWithPid !== undefined ? ['--exit-with-pid', String(this.#exitWithPid)] : [])];
-      const child = spawn(process.execPath, args, { cwd: this.#dir, detached: true, stdio: ['ignore', log, log] });
+      // A node on another host runs through its host's command prefix (ssh, or `ip netns exec`), which
+      // stays this node's process here: its pid, its log, its exit.
+      const [command, ...commandArgs] = node.exec && node.exec.length > 0 ? [...node.exec, process.execPath, ...args] : [process.execPath, ...args];
+      const child = spawn(command!, commandArgs, { cwd: this.#dir, detached: true, stdio: ['ignore', log, log] });
       pid = child.pid;
       // An exit before ready is noticed by polling the pid; this only keeps an 'error' event from throwing.
       child.on('error', () => undefined);

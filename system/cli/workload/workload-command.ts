@@ -8,6 +8,7 @@ import { workloadNamed, workloadNames } from '../../workloads/registry.ts';
 import { loadClusterSpec } from '../../workloads/spec/cluster-spec.ts';
 import { EXIT_FAILED, exitCodeOf, errorLine } from '../cli-errors.ts';
 import { Progress } from '../progress.ts';
+import { readManifest } from '../cluster/cluster-manifest.ts';
 import { runWorkloadOnCluster } from './run-on-cluster.ts';
 import { registerWorkloadWorker } from './workload-worker.ts';
 
@@ -69,10 +70,11 @@ async function runCommand(definition: WorkloadDefinition<unknown>, flags: RunFla
     startTime = new Date(0).toISOString();
   } else {
     const clients = flags.clients === undefined ? 2 : parseInteger('--clients', flags.clients);
-    const params = definition.parseParams(overrides, 'local');
+    const params = definition.parseParams(overrides, readManifest(resolve(flags.cluster!)).launcher === 'hosts' ? 'hosts' : 'local');
     clusterText = `cluster in ${flags.cluster}, ${clients} client processes`;
     startTime = new Date().toISOString();
-    run = await runWorkloadOnCluster(definition, { clusterDir: resolve(flags.cluster!), clients, params, progress });
+    const mode = readManifest(resolve(flags.cluster!)).launcher === 'hosts' ? 'hosts' : 'local';
+    run = await runWorkloadOnCluster(definition, { clusterDir: resolve(flags.cluster!), clients, params, progress, mode });
   }
   const dir = resolve(flags.out ?? `reports/${definition.name}-${run.mode}-${stamp}`);
   const { written, report } = await writeRunReport(definition, run, { dir, startTime, clusterText });

@@ -17,8 +17,8 @@ const REMOVE_CHUNKS_PER_CALL = 32;
 export class StorageFileOps implements FileChunkOps {
   constructor(private readonly storage: StorageClient, private readonly routing: RoutingProvider) {}
 
-  async exactLengthBytes(file: FileInode): Promise<number> {
-    const chains = await fileChains(this.routing, file);
+  async exactLengthBytes(file: FileInode, chainCount?: number): Promise<number> {
+    const chains = (await fileChains(this.routing, file)).slice(0, chainCount);
     const lengths = await Promise.all(chains.map(async (chainId) => {
       const { lastChunk } = await this.storage.queryLastChunk({ chainId, range: fileChunkRange(file.id) });
       if (!lastChunk) return 0;

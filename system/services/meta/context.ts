@@ -11,7 +11,8 @@ import type { DirectoryLayout, FileInode, StatFs } from './types.ts';
  * Implemented over the storage client; tests may pass a fake.
  */
 export interface FileChunkOps {
-  exactLengthBytes(file: FileInode): Promise<number>;
+  /** Asks the first `chainCount` chains of the file's stripe (all when undefined). */
+  exactLengthBytes(file: FileInode, chainCount?: number): Promise<number>;
   truncate(file: FileInode, lengthBytes: number): Promise<void>;
   removeAll(file: FileInode): Promise<void>;
   statFs(): Promise<StatFs>;

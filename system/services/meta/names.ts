@@ -4,6 +4,14 @@ import { MAX_NAME_BYTES, MAX_PATH_BYTES } from './types.ts';
 const encoder = new TextEncoder();
 
 /**
+ * Whether `text` is over `limitBytes` in UTF-8. A UTF-16 code unit is at most 3 UTF-8 bytes, so short
+ * text needs no encoding: every path of every operation passes here, and encoding showed in profiles.
+ */
+function overBytes(text: string, limitBytes: number): boolean {
+  return text.length * 3 > limitBytes && encoder.encode(text).length > limitBytes;
+}
+
+/**
  * A directory entry name must be a real name: not empty, not '.' or '..', no '/' or NUL, at most 255
  * UTF-8 bytes (POSIX NAME_MAX). Checked before any transaction, so bad input changes nothing.
  */
@@ -12,7 +20,7 @@ export function checkName(name: unknown): string {
   if (name === '.' || name === '..') throw new FlyerError('META_INVALID_NAME', `'${name}' cannot be created or removed`);
   if (name.includes('/')) throw new FlyerError('META_INVALID_NAME', `name '${name}' contains '/'`);
   if (name.includes('\u0000')) throw new FlyerError('META_INVALID_NAME', 'name contains NUL');
-  if (encoder.encode(name).length > MAX_NAME_BYTES) {
+  if (overBytes(name, MAX_NAME_BYTES)) {
     throw new FlyerError('META_NAME_TOO_LONG', `name of ${encoder.encode(name).length} bytes (at most ${MAX_NAME_BYTES})`);
   }
   return name;
@@ -26,10 +34,10 @@ export function splitPath(path: unknown): string[] {
   if (typeof path !== 'string' || path.length === 0) throw new FlyerError('META_INVALID_NAME', 'empty path');
   if (!path.startsWith('/')) throw new FlyerError('META_INVALID_NAME', `path '${path}' is not absolute`);
   if (path.includes('\u0000')) throw new FlyerError('META_INVALID_NAME', 'path contains NUL');
-  if (encoder.encode(path).length > MAX_PATH_BYTES) throw new FlyerError('META_NAME_TOO_LONG', `path over ${MAX_PATH_BYTES} bytes`);
+  if (overBytes(path, MAX_PATH_BYTES)) throw new FlyerError('META_NAME_TOO_LONG', `path over ${MAX_PATH_BYTES} bytes`);
   const parts = path.split('/').filter((part) => part !== '' && part !== '.');
   for (const part of parts) {
-    if (part !== '..' && encoder.encode(part).length > MAX_NAME_BYTES) {
+    if (part !== '..' && overBytes(part, MAX_NAME_BYTES)) {
       throw new FlyerError('META_NAME_TOO_LONG', `component of ${encoder.encode(part).length} bytes (at most ${MAX_NAME_BYTES})`);
     }
   }
@@ -60,7 +68,7 @@ export function refuseDotLast(path: string): void {
 
 /** A symlink target: any non-empty path without NUL, at most PATH_MAX bytes (a byte limit, like every name limit here). */
 export function checkLinkTarget(target: unknown): string {
-  if (typeof target !== 'string' || target.length === 0 || target.includes('\u0000') || encoder.encode(target).length > MAX_PATH_BYTES) {
+  if (typeof target !== 'string' || target.length === 0 || target.includes('\u0000') || overBytes(target, MAX_PATH_BYTES)) {
     throw new FlyerError('META_INVALID_NAME', 'bad symlink target');
   }
   return target;

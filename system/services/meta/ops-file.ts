@@ -26,7 +26,9 @@ export async function closeOrSync(ctx: MetaContext, request: CloseRequest, closi
   let exact: { lengthBytes: number; truncateVersion: number } | undefined;
   if (request.updateLength && ctx.chunks) {
     const before = await inSnapshot(ctx, (mt) => mt.mustInode(id));
-    if (before.type === 'file') exact = { lengthBytes: await ctx.chunks.exactLengthBytes(before), truncateVersion: before.truncateVersion };
+    if (before.type === 'file') {
+      exact = { lengthBytes: await ctx.chunks.exactLengthBytes(before, chainsToQuery(before, hint)), truncateVersion: before.truncateVersion };
+    }
   }
   return inTxn(ctx, async (mt) => {
     const inode = await mt.mustInode(id);
@@ -40,6 +42,18 @@ export async function closeOrSync(ctx: MetaContext, request: CloseRequest, closi
     mt.putInode(updated);
     return updated;
   });
+}
+
+/**
+ * How many of the file's stripe chains can hold its last chunk (3FS's dynamic stripe): chunk i lives on
+ * stripe chain i mod stripe, so a file of k chunks touches only the first min(k, stripe) chains. With a
+ * hint, what this client wrote and what meta already has bound k; a writer beyond both reports its own
+ * hint when it closes. Without one, every chain is asked.
+ */
+function chainsToQuery(file: FileInode, hint: number | undefined): number | undefined {
+  if (hint === undefined) return undefined;
+  const chunks = Math.ceil(Math.max(hint, file.lengthBytes) / file.layout.chunkSizeBytes);
+  return Math.max(1, Math.min(file.layout.stripeSize, chunks));
 }
 
 /**

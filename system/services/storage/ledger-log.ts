@@ -122,32 +122,43 @@ export class LedgerLog {
       }
       this.#endBytes += bytes.length;
       for (const waiter of waiters) waiter.resolve();
-      if (this.#endBytes - this.#snapshotBytes > Math.max(this.options.checkpointBytes, this.#snapshotBytes)) {
-        try {
-          await this.#checkpoint();
-        } catch (error) {
-          this.#fail(error, []);
-        }
-      }
+      if (this.#endBytes - this.#snapshotBytes > Math.max(this.options.checkpointBytes, this.#snapshotBytes)) await this.#checkpoint();
     }
     this.#flushing = false;
     for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  /** Writes the next generation from the in-memory state, which now equals the durable one. */
+  /**
+   * Writes the next generation from the in-memory state. That state already holds the effect of every
+   * record appended so far, the queued ones too, so those are taken out of the queue here (the snapshot
+   * carries them, and applying one twice would not be harmless) and their waiters resolve with it.
+   */
   async #checkpoint(): Promise<void> {
-    const next = this.#generation + 1;
-    const file = await this.disk.open(`${this.dir}/${FILE_PREFIX}${next}`, { create: true });
     const bytes = concat([...this.options.snapshot().map(frame), frame(READY)]);
-    await file.truncate(0);
-    await file.write(0, bytes);
-    await file.sync();
+    const carried = this.#waiters;
+    this.#queued = [];
+    this.#waiters = [];
+    const next = this.#generation + 1;
+    try {
+      const file = await this.disk.open(`${this.dir}/${FILE_PREFIX}${next}`, { create: true });
+      await file.truncate(0);
+      await file.write(0, bytes);
+      await file.sync();
+      await this.#switchTo(file, next, bytes.length);
+    } catch (error) {
+      this.#fail(error, carried);
+      return;
+    }
+    for (const waiter of carried) waiter.resolve();
+  }
+
+  async #switchTo(file: DiskFile, next: number, sizeBytes: number): Promise<void> {
     const previous = this.#generation;
     await this.#file.close();
     this.#file = file;
     this.#generation = next;
-    this.#endBytes = bytes.length;
-    this.#snapshotBytes = bytes.length;
+    this.#endBytes = sizeBytes;
+    this.#snapshotBytes = sizeBytes;
     await this.disk.remove(`${this.dir}/${FILE_PREFIX}${previous}`);
   }
 

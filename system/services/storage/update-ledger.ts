@@ -14,7 +14,9 @@
  * - a resync that replaces a chunk replaces its entries with the predecessor's (ForwardRequest.ledger),
  *   so entries follow the chunk's content down the chain, and a restarted replica that becomes head
  *   later knows every update its chunks hold.
- * Bounded: the least recently written channels are forgotten first.
+ * Bounded: the least recently written channels are forgotten first. Not covered: a chunk removed since
+ * the update was applied (its meta is gone and its versions start again), so a retry that arrives
+ * after a remove of its chunk is applied again.
  *
  * @example
  * const ledger = await UpdateLedger.open(env, { targetId: 101, entriesMax: 1 << 20 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gensort, partitionRecords, sortRecords, valsort, valsortSummaries } from '../../graysort/index.ts';
 import { localToFlyer, flyerToLocal, type CopyOptions } from '../framework/local-copy.ts';
+import { mapLimited } from '../framework/limited.ts';
 import type { ClientContext } from '../framework/workload.ts';
 import { ownedPartitions, paths, recordRange, RECORD_BYTES, type GraySortParams } from './graysort-params.ts';
 import type { GenerateOutput, PartitionOutput, SortOutput, ValidateInput, ValidateOutput } from './graysort-types.ts';
@@ -13,6 +14,9 @@ import type { GenerateOutput, PartitionOutput, SortOutput, ValidateInput, Valida
  * all data on 3FS. Scratch space is removed after each step.
  */
 type Ctx = ClientContext<GraySortParams>;
+
+/** Piece files copied at once (each with its own pieces in flight). */
+const FILES_IN_FLIGHT = 4;
 
 async function withScratch<T>(ctx: Ctx, body: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), `flyer-graysort-${ctx.clientIndex}-`));
@@ -51,9 +55,8 @@ export async function partitionReal(ctx: Ctx): Promise<PartitionOutput> {
     await mkdir(outDir);
     const result = await partitionRecords(input, { parts: ctx.params.partitions, outDir, keySpace: ctx.params.ascii ? 'ascii' : 'binary' });
     await rm(input);
-    for (const [part, file] of result.files.entries()) {
-      await localToFlyer(ctx.fs, file, paths.piece(part, ctx.clientIndex), copyOptions(ctx, progress));
-    }
+    // Many small piece files: several at once, so per-file metadata round trips overlap.
+    await mapLimited(result.files, FILES_IN_FLIGHT, (file, part) => localToFlyer(ctx.fs, file, paths.piece(part, ctx.clientIndex), copyOptions(ctx, progress)));
     return { records: result.records, counts: result.counts };
   });
 }
@@ -63,12 +66,12 @@ export async function sortReal(ctx: Ctx): Promise<SortOutput> {
   const results: SortOutput['partitions'][number][] = [];
   for (const part of ownedPartitions(ctx.params, ctx.clientIndex, ctx.clientCount)) {
     results.push(await withScratch(ctx, async (dir) => {
-      const pieces: string[] = [];
-      for (let client = 0; client < ctx.clientCount; client++) {
+      const clients = Array.from({ length: ctx.clientCount }, (_, client) => client);
+      const pieces = await mapLimited(clients, FILES_IN_FLIGHT, async (client) => {
         const local = join(dir, `piece-${client}.dat`);
         await flyerToLocal(ctx.fs, paths.piece(part, client), local, copyOptions(ctx, progress));
-        pieces.push(local);
-      }
+        return local;
+      });
       const output = join(dir, 'sorted.dat');
       const stats = await sortRecords(pieces, output, { threads: ctx.params.threads });
       let summaryBase64: string | undefined;

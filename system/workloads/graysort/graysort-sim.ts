@@ -1,6 +1,7 @@
 import { syntheticPayload } from '../../env/payload.ts';
 import type { Env } from '../../env/types.ts';
 import type { FlyerFs } from '../../services/fs/flyer-fs.ts';
+import { mapLimited } from '../framework/limited.ts';
 import type { ClientContext } from '../framework/workload.ts';
 import { ownedPartitions, paths, recordRange, RECORD_BYTES, type GraySortParams } from './graysort-params.ts';
 import type { GenerateOutput, PartitionOutput, SortOutput, ValidateInput, ValidateOutput } from './graysort-types.ts';
@@ -12,6 +13,9 @@ import type { GenerateOutput, PartitionOutput, SortOutput, ValidateInput, Valida
  * validation checks record counts, not order.
  */
 type Ctx = ClientContext<GraySortParams>;
+
+/** Piece files written or read at once, as in real runs. */
+const FILES_IN_FLIGHT = 4;
 
 /** Spreads `bytes` of work over all cores of the client at `bytesPerCoreSec` each. */
 async function compute(env: Env, cores: number, bytes: number, bytesPerCoreSec: number): Promise<void> {
@@ -79,9 +83,7 @@ export async function partitionSim(ctx: Ctx): Promise<PartitionOutput> {
   const records = bytes / RECORD_BYTES;
   await compute(ctx.env, ctx.params.cores, bytes, ctx.params.partitionBytesPerCoreSec);
   const counts = shares(records, ctx.params.partitions);
-  for (const [part, count] of counts.entries()) {
-    await writeSynthetic(ctx, paths.piece(part, ctx.clientIndex), count * RECORD_BYTES, 1000 + part, progress);
-  }
+  await mapLimited(counts, FILES_IN_FLIGHT, (count, part) => writeSynthetic(ctx, paths.piece(part, ctx.clientIndex), count * RECORD_BYTES, 1000 + part, progress));
   return { records, counts };
 }
 
@@ -89,8 +91,8 @@ export async function sortSim(ctx: Ctx): Promise<SortOutput> {
   const progress = counter(ctx);
   const results: SortOutput['partitions'][number][] = [];
   for (const part of ownedPartitions(ctx.params, ctx.clientIndex, ctx.clientCount)) {
-    let bytes = 0;
-    for (let client = 0; client < ctx.clientCount; client++) bytes += await readAll(ctx, ctx.fs, paths.piece(part, client), progress);
+    const clients = Array.from({ length: ctx.clientCount }, (_, client) => client);
+    const bytes = (await mapLimited(clients, FILES_IN_FLIGHT, (client) => readAll(ctx, ctx.fs, paths.piece(part, client), progress))).reduce((a, b) => a + b, 0);
     const startNs = ctx.env.clock.now();
     await compute(ctx.env, ctx.params.cores, bytes, ctx.params.sortBytesPerCoreSec);
     const sortSec = (ctx.env.clock.now() - startNs) / 1e9;

@@ -1,3 +1,4 @@
+import { mapLimited } from '../framework/limited.ts';
 import type { ClientContext, WorkloadDefinition } from '../framework/workload.ts';
 import { graySortReport } from './graysort-report.ts';
 import { ownedPartitions, parseGraySortParams, paths, recordRange, RECORD_BYTES, type GraySortParams } from './graysort-params.ts';
@@ -30,7 +31,8 @@ export const graySortWorkload: WorkloadDefinition<GraySortParams> = {
           if (error.code !== 'META_NOT_FOUND') throw error;
         });
         for (const dir of ['/graysort/input', '/graysort/output']) await ctx.fs.mkdir(dir, { recursive: true });
-        for (let part = 0; part < ctx.params.partitions; part++) await ctx.fs.mkdir(paths.partitionDir(part), { recursive: true });
+        const parts = Array.from({ length: ctx.params.partitions }, (_, part) => part);
+        await mapLimited(parts, 16, (part) => ctx.fs.mkdir(paths.partitionDir(part), { recursive: true }));
         return null;
       },
     },

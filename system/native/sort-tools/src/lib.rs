@@ -5,6 +5,7 @@ pub mod args;
 pub mod crc32;
 pub mod fileio;
 pub mod gensort_cmd;
+pub mod mapped;
 pub mod memory;
 pub mod output;
 pub mod partition;

@@ -63,6 +63,9 @@ fn run(argv: &[String]) -> Result<Result<String, std::io::Error>, String> {
     let f = parse_flags(rest)?;
     match command.as_str() {
         "sort" => {
+            if f.parts.is_some() || f.out.is_some() || f.key_space.is_some() || f.splitters.is_some() {
+                return Err("sort takes IN... OUT as arguments, not --parts/--out/--key-space/--splitters".into());
+            }
             if f.positional.len() < 2 {
                 return Err("sort needs at least one input and an output".into());
             }

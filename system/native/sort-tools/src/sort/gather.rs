@@ -1,6 +1,8 @@
 //! Step 3 of the sort: copy records in sorted-entry order into 4 KiB-aligned blocks (several threads)
 //! and write the blocks in order (the calling thread), O_DIRECT where the file allows.
 
+use super::load::record_of;
+use crate::mapped::Mapped;
 use crate::memory::AlignedBuf;
 use crate::output::OutputFile;
 use crate::pipeline::ordered_blocks;
@@ -24,7 +26,7 @@ fn prefetch(ptr: *const u8) {
     let _ = ptr;
 }
 
-pub fn write_in_order(data: &[u8], order: &[u128], threads: usize, out: &mut OutputFile) -> std::io::Result<()> {
+pub fn write_in_order(inputs: &[Mapped], order: &[u128], threads: usize, out: &mut OutputFile) -> std::io::Result<()> {
     let blocks = order.len().div_ceil(BLOCK_RECORDS);
     ordered_blocks(
         blocks,
@@ -36,12 +38,11 @@ pub fn write_in_order(data: &[u8], order: &[u128], threads: usize, out: &mut Out
             let dst = buf.as_mut_slice();
             for (i, &e) in entries.iter().enumerate() {
                 if let Some(&ahead) = entries.get(i + PREFETCH_AHEAD) {
-                    let at = (ahead as u32 as usize) * RECORD_BYTES;
-                    prefetch(data[at..].as_ptr());
-                    prefetch(data[at + RECORD_BYTES - 1..].as_ptr());
+                    let rec = record_of(inputs, ahead);
+                    prefetch(rec.as_ptr());
+                    prefetch(rec[RECORD_BYTES - 1..].as_ptr());
                 }
-                let at = (e as u32 as usize) * RECORD_BYTES;
-                dst[i * RECORD_BYTES..(i + 1) * RECORD_BYTES].copy_from_slice(&data[at..at + RECORD_BYTES]);
+                dst[i * RECORD_BYTES..(i + 1) * RECORD_BYTES].copy_from_slice(record_of(inputs, e));
             }
             Ok(())
         },

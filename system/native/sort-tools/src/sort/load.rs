@@ -1,38 +1,31 @@
-//! Step 1 of the sort: read every input into one buffer and build the sort entries, overlapped (a
-//! reader thread fills 64 MB pieces, the calling thread extracts keys from finished pieces).
-//! An entry is `key (80 bits) << 48 | record index (32 bits)`: the key on top so the top 16 bits pick
-//! the radix bucket and integer order is key order, ties broken by input position.
+//! Step 1 of the sort: map every input and build the sort entries, one thread per share of the records.
+//! An entry is `key (80 bits) << 48 | input number (16 bits) << 32 | record index in that input (32
+//! bits)`: the key on top so the top 16 bits pick the radix bucket and integer order is key order, ties
+//! broken by input position (a stable sort, hence deterministic output).
 
 use crate::fileio::open_records;
+use crate::mapped::Mapped;
 use crate::memory::big_zeroed;
 use crate::record::RECORD_BYTES;
-use std::fs::File;
-use std::io::Read;
-use std::sync::mpsc::sync_channel;
 use std::thread;
 
-/// Pieces the reader hands over: a multiple of the record size, large enough that the channel hop is
-/// noise, small enough that key extraction starts early.
-const PIECE_BYTES: usize = 640_000 * RECORD_BYTES;
 pub const BUCKET_BITS: u32 = 16;
 pub const BUCKETS: usize = 1 << BUCKET_BITS;
-/// Scatter runs on this many threads; each needs the histogram of its own share of the entries.
-pub const SCATTER_SHARES: usize = 2;
+const MAX_INPUTS: usize = 1 << 16;
 
 pub struct Loaded {
-    pub data: Vec<u8>,
-    /// `key80 << 48 | index` per record, in input order (bits 32..48 stay zero).
+    pub inputs: Vec<Mapped>,
+    /// One entry per record, in input order.
     pub entries: Vec<u128>,
-    /// Per scatter share (equal slices of `entries`), the count of entries per bucket.
+    /// Per share (equal consecutive slices of `entries`, one per thread), the entry count per bucket.
     pub histograms: Vec<Vec<u32>>,
 }
 
-/// Key (first 10 bytes, big-endian) and record index packed so that integer order = (key, index) order.
 #[inline(always)]
-pub fn entry(record: &[u8], index: u32) -> u128 {
+pub fn entry(record: &[u8], input: usize, index: usize) -> u128 {
     let hi = u64::from_be_bytes(record[..8].try_into().unwrap());
     let lo = u16::from_be_bytes([record[8], record[9]]);
-    (hi as u128) << 64 | (lo as u128) << 48 | index as u128
+    (hi as u128) << 64 | (lo as u128) << 48 | (input as u128) << 32 | index as u128
 }
 
 #[inline(always)]
@@ -40,60 +33,61 @@ pub fn bucket_of(entry: u128) -> usize {
     (entry >> (128 - BUCKET_BITS)) as usize
 }
 
-pub fn load(inputs: &[String]) -> std::io::Result<Loaded> {
-    let mut files: Vec<(File, u64)> = Vec::with_capacity(inputs.len());
-    for path in inputs {
-        files.push(open_records(path)?);
-    }
-    let records: u64 = files.iter().map(|(_, n)| n).sum();
-    if records > u32::MAX as u64 {
-        return Err(std::io::Error::other(format!("{records} records exceed one in-memory sort's limit of 2^32 - 1")));
-    }
-    let records = records as usize;
-    let mut data = big_zeroed::<u8>(records * RECORD_BYTES);
-    let mut entries = big_zeroed::<u128>(records);
-    let mut histograms = vec![vec![0u32; BUCKETS]; SCATTER_SHARES];
-    let share_end = |s: usize| records * (s + 1) / SCATTER_SHARES;
+/// The record an entry stands for.
+#[inline(always)]
+pub fn record_of(inputs: &[Mapped], entry: u128) -> &[u8] {
+    let input = ((entry >> 32) & 0xffff) as usize;
+    let at = (entry as u32 as usize) * RECORD_BYTES;
+    &inputs[input].as_slice()[at..at + RECORD_BYTES]
+}
 
-    thread::scope(|scope| -> std::io::Result<()> {
-        let (tx, rx) = sync_channel::<(usize, &[u8])>(4);
-        let mut pieces: Vec<(usize, &mut [u8], usize)> = Vec::new(); // (file, piece, first record)
-        let mut rest: &mut [u8] = &mut data;
-        let mut first = 0usize;
-        for (f, (_, n)) in files.iter().enumerate() {
-            let mut left = *n as usize * RECORD_BYTES;
-            while left > 0 {
-                let take = left.min(PIECE_BYTES);
-                let (piece, tail) = std::mem::take(&mut rest).split_at_mut(take);
-                rest = tail;
-                pieces.push((f, piece, first));
-                first += take / RECORD_BYTES;
-                left -= take;
-            }
+pub fn load(paths: &[String], shares: usize) -> std::io::Result<Loaded> {
+    if paths.len() > MAX_INPUTS {
+        return Err(std::io::Error::other(format!("{} inputs exceed one sort's limit of {MAX_INPUTS}", paths.len())));
+    }
+    let mut inputs = Vec::with_capacity(paths.len());
+    let mut starts = Vec::with_capacity(paths.len() + 1); // global index of each input's first record
+    let mut total = 0usize;
+    for path in paths {
+        let (file, records) = open_records(path)?;
+        if records > u32::MAX as u64 {
+            return Err(std::io::Error::other(format!("{path}: {records} records exceed one input's limit of 2^32 - 1")));
         }
-        let files = &mut files;
-        let reader = scope.spawn(move || -> std::io::Result<()> {
-            for (f, piece, first) in pieces {
-                files[f].0.read_exact(piece)?;
-                if tx.send((first, piece)).is_err() {
-                    break;
+        inputs.push(Mapped::map(&file, records as usize * RECORD_BYTES).map_err(|e| std::io::Error::new(e.kind(), format!("can't map {path}: {e}")))?);
+        starts.push(total);
+        total += records as usize;
+    }
+    starts.push(total);
+    let shares = shares.max(1);
+    let mut entries = big_zeroed::<u128>(total);
+    let mut histograms = vec![vec![0u32; BUCKETS]; shares];
+    thread::scope(|scope| {
+        let mut rest: &mut [u128] = &mut entries;
+        for (s, histogram) in histograms.iter_mut().enumerate() {
+            let (from, to) = (total * s / shares, total * (s + 1) / shares);
+            let (mine, tail) = std::mem::take(&mut rest).split_at_mut(to - from);
+            rest = tail;
+            let (inputs, starts) = (&inputs, &starts);
+            scope.spawn(move || {
+                // Walk the inputs that overlap global records [from, to).
+                let mut global = from;
+                let mut input = starts.partition_point(|&st| st <= from).saturating_sub(1);
+                while global < to {
+                    while starts[input + 1] <= global {
+                        input += 1;
+                    }
+                    let end = to.min(starts[input + 1]);
+                    let data = inputs[input].as_slice();
+                    for g in global..end {
+                        let index = g - starts[input];
+                        let e = entry(&data[index * RECORD_BYTES..index * RECORD_BYTES + 10], input, index);
+                        mine[g - from] = e;
+                        histogram[bucket_of(e)] += 1;
+                    }
+                    global = end;
                 }
-            }
-            Ok(())
-        });
-        let mut share = 0usize;
-        for (first, piece) in rx {
-            for (k, rec) in piece.chunks_exact(RECORD_BYTES).enumerate() {
-                let index = first + k;
-                while index >= share_end(share) {
-                    share += 1;
-                }
-                let e = entry(rec, index as u32);
-                entries[index] = e;
-                histograms[share][bucket_of(e)] += 1;
-            }
+            });
         }
-        reader.join().expect("reader thread panicked")
-    })?;
-    Ok(Loaded { data, entries, histograms })
+    });
+    Ok(Loaded { inputs, entries, histograms })
 }

@@ -2,9 +2,10 @@
 //! key = first 10 bytes) read from local files, sorted in memory, written to one local file.
 //!
 //! Plan (each step uses every thread):
-//! 1. load: one thread reads the input in 64 MB pieces while another turns finished pieces into
-//!    16-byte entries `key (80 bits) << 48 | record index`, so a u128 compare orders by key and breaks
-//!    ties by input position (a stable sort, hence deterministic output);
+//! 1. load: inputs are memory-mapped (mapped.rs: no copy out of the page cache) and every thread turns
+//!    its share of the records into 16-byte entries `key (80 bits) << 48 | input << 32 | index`, so a
+//!    u128 compare orders by key and breaks ties by input position (a stable sort, hence deterministic
+//!    output);
 //! 2. radix: entries are scattered into 65,536 buckets by their top 16 key bits, then each bucket is
 //!    sorted with pdqsort (`sort_unstable`, a few hundred entries per bucket on uniform keys, so it
 //!    runs in cache); buckets are split between threads by entry count, so skewed keys still balance;
@@ -54,12 +55,12 @@ pub struct SortOptions {
 pub fn sort_files(inputs: &[String], output: &str, options: &SortOptions) -> std::io::Result<SortStats> {
     let started = Instant::now();
     let threads = options.threads.max(1);
-    let loaded = load::load(inputs)?;
+    let loaded = load::load(inputs, threads)?;
     let loaded_at = Instant::now();
     let order = radix::sort_entries(loaded.entries, &loaded.histograms, threads);
     let sorted_at = Instant::now();
     let mut out = OutputFile::create(output, options.direct)?;
-    gather::write_in_order(&loaded.data, &order, threads, &mut out)?;
+    gather::write_in_order(&loaded.inputs, &order, threads, &mut out)?;
     if options.sync {
         out.sync()?;
     }
@@ -67,7 +68,7 @@ pub fn sort_files(inputs: &[String], output: &str, options: &SortOptions) -> std
     let done = Instant::now();
     Ok(SortStats {
         records: order.len() as u64,
-        bytes: loaded.data.len() as u64,
+        bytes: order.len() as u64 * crate::record::RECORD_BYTES as u64,
         load_sec: (loaded_at - started).as_secs_f64(),
         sort_sec: (sorted_at - loaded_at).as_secs_f64(),
         write_sec: (done - sorted_at).as_secs_f64(),

@@ -93,8 +93,9 @@ fn sort_buckets(out: &mut [u128], bucket_start: &[usize], threads: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::load::{SCATTER_SHARES, bucket_of};
+    use super::super::load::bucket_of;
     use super::*;
+    const SCATTER_SHARES: usize = 2;
 
     #[test]
     fn sorts_like_the_standard_library() {

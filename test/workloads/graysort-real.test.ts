@@ -1,0 +1,71 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { clusterUp, FLYER, runFlyer, tempClusterDir, type FlyerRun } from '../cluster/helpers.ts';
+
+// One local cluster for the file: starting one takes seconds.
+test.serial('GraySort on a local cluster sorts for real and passes valsort; a full scratch disk fails it loudly', async (t) => {
+  const dir = tempClusterDir(t, 'graysort');
+  const up = await clusterUp(dir);
+  t.is(up.code, 0, up.stderr);
+  const reports = mkdtempSync(join(tmpdir(), 'flyer-graysort-report-'));
+  t.teardown(() => rmSync(reports, { recursive: true, force: true }));
+
+  // 40 MB in 4 partitions from 2 client processes.
+  const good = await runFlyer(['workload', 'run', 'graysort', '--cluster', dir, '--clients', '2', '--param', 'total_bytes=40000000',
+    '--param', 'partitions=4', '--out', join(reports, 'good')], { timeoutMs: 300_000 });
+  t.is(good.code, 0, good.stderr);
+  const run = JSON.parse(readFileSync(join(reports, 'good', 'run.json'), 'utf8')) as { summary: Record<string, string | number> };
+  t.is(run.summary.valid, 'yes');
+  t.is(run.summary.records, 400_000);
+  t.is(run.summary.validatedBy, 'valsort -s');
+  t.is(run.summary.outputChecksum, run.summary.inputChecksum);
+  const ls = await runFlyer(['fs', '--dir', dir, 'ls', '/graysort/output']);
+  t.is(ls.code, 0, ls.stderr);
+  t.regex(ls.stdout, /_SUCCESS/);
+  t.regex(ls.stdout, /part-00003\.dat/);
+
+  // The same sort with the clients' scratch space on a 4 MiB tmpfs: it must fail with a clear message,
+  // and leave no _SUCCESS marker nor a report that claims a valid sort.
+  const small = join(reports, 'small-tmp');
+  mkdirSync(small);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
+  } catch (error) {
+    t.log(`tmpfs mount not possible here (${(error as Error).message.split('\n')[0]}): the disk-full half is skipped`);
+    return;
+  }
+  t.teardown(() => {
+    try {
+      execFileSync('umount', [small]);
+    } catch {
+      // Already gone.
+    }
+  });
+  const full = await runWithTmp(small, ['workload', 'run', 'graysort', '--cluster', dir, '--clients', '2', '--param', 'total_bytes=40000000',
+    '--param', 'partitions=4', '--out', join(reports, 'full')]);
+  t.not(full.code, 0);
+  t.regex(full.stderr, /No space left|DISK_FULL|SORT_|ENOSPC/i, full.stderr);
+  t.false(existsSync(join(reports, 'full', 'run.json')), 'no report for a run that did not finish');
+  const lsAfter = await runFlyer(['fs', '--dir', dir, 'ls', '/graysort/output']);
+  t.notRegex(lsAfter.stdout, /_SUCCESS/, 'the marker of the earlier run was removed and no new one written');
+});
+
+function runWithTmp(tmp: string, args: readonly string[]): Promise<FlyerRun> {
+  const startedMs = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FLYER, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: performance.now() - startedMs });
+    });
+  });
+}
