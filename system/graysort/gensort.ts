@@ -12,7 +12,7 @@ export interface GensortOptions {
   readonly start?: bigint | number;
   /** ASCII records (gensort -a): printable keys, CR LF line ends. */
   readonly ascii?: boolean;
-  /** Skewed keys (gensort -s). Flyer's prefix tables differ from gensort's, see the crate's skew.rs. */
+  /** Skewed keys (gensort -s), byte-identical to gensort's (see the crate's skew.rs). */
   readonly skewed?: boolean;
   readonly threads?: number;
 }

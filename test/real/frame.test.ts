@@ -218,7 +218,7 @@ test('direct reads land a large reply tail in the caller buffer and keep the hea
 test('a landing reply reports its request while it lands, and a corrupt one is still caught', (t) => {
   const chunk = new Uint8Array(512 * 1024).fill(5);
   const stream = frameBytes(encodeFrame(REPLY, encodeMessage(null).bytes, [chunk]));
-  stream[stream.length - 1] ^= 0xff;
+  stream[stream.length - 1] = stream[stream.length - 1]! ^ 0xff;
   const events: DecodeEvent[] = [];
   const decoder = new FrameDecoder({ onEvent: (event) => events.push(event), tailDestination: () => new Uint8Array(chunk.length) });
   const landing: Array<number | undefined> = [];

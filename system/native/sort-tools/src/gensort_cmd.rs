@@ -13,7 +13,7 @@ const USAGE: &str = "\
 usage: flyer gensort [-a] [-c] [-s] [-bSTARTING_REC_NUM] [-tN] NUM_RECS FILE_NAME[,opts]
   -a         ASCII records (printable keys, lines ending in CR LF) instead of binary ones
   -c         print the sum of the CRC-32 checksums of the records (hex) to standard error
-  -s         skewed keys (gensort's skew shape; Flyer's own prefix tables, so the bytes differ from gensort's)
+  -s         skewed keys (gensort's Daytona skew test; byte-identical to gensort -s)
   -bN        number of the first record to generate (default 0)
   -tN        threads (default: all cores); the output does not depend on it
   NUM_RECS   number of records to generate

@@ -1,4 +1,4 @@
-//! gensort -s ("moderately skewed keys", the Daytona skew test).
+//! gensort -s ("moderately skewed keys", the Daytona skew test), byte-compatible with gensort 1.5.
 //!
 //! The mechanics follow gensort 1.5: each record gets a skew index, the bit length of its record number
 //! (so half of an N-record file shares the last index, a quarter the one before, ...), and a per-record
@@ -6,16 +6,46 @@
 //! from bits 32..37 of the low word; larger values mean 0) with the index's 6-byte prefix, ASCII records
 //! replace that many leading key *bytes* (0..6, from bits 32..34; 7 means 0).
 //!
-//! KNOWN DIFFERENCE: gensort embeds two fixed 129-entry prefix tables that are not reproduced here
-//! (they are literal data in gensort.c, not derivable from the algorithm). Flyer derives its prefixes
-//! from the same generator instead (`prefix`), so `-s` output has gensort's skew *shape* but different
-//! bytes. Records generated without -s are unaffected.
+//! The prefixes: gensort has two 129-entry tables of 6-byte prefixes (binary and ASCII), one per skew
+//! index 0..=128. Measured against gensort's own output, entry k of each table is exactly the first 6 key
+//! bytes of gensort's unskewed record k of the same kind (binary entry 0 = 4a696d477261 "JimGra", ASCII
+//! entry 0 = "AsfAGH"). So no table is embedded here: `tables()` generates records 0..=128 once with
+//! the ordinary (unskewed) generator and keeps their first 6 key bytes. That is 129 records per kind,
+//! computed on first use and shared by all threads.
 
-use crate::rand16;
-use crate::record::{KEY_BYTES, RecordKind};
+use std::sync::OnceLock;
 
-/// Where Flyer's prefixes come from: generator values far beyond any record number a run could reach.
-const PREFIX_SEED_INDEX: u128 = 1 << 100;
+use crate::record::{self, GenOptions, KEY_BYTES, RECORD_BYTES, RecordKind};
+
+/// Number of skew indexes (bit lengths 0..=128 of a 128-bit record number), so of prefix table entries.
+pub const TABLE_ENTRIES: usize = 129;
+/// Bytes per prefix table entry: up to 48 key bits (binary) or 6 key bytes (ASCII) are replaced.
+pub const PREFIX_BYTES: usize = 6;
+
+pub type PrefixTable = [[u8; PREFIX_BYTES]; TABLE_ENTRIES];
+
+/// The two prefix tables, derived from unskewed records 0..=128.
+pub struct Tables {
+    pub binary: PrefixTable,
+    pub ascii: PrefixTable,
+}
+
+/// First 6 key bytes of unskewed records 0..=128 of `kind`.
+fn derive_table(kind: RecordKind) -> PrefixTable {
+    let mut records = vec![0u8; TABLE_ENTRIES * RECORD_BYTES];
+    record::generate(0, &mut records, GenOptions { kind, skewed: false });
+    let mut table = [[0u8; PREFIX_BYTES]; TABLE_ENTRIES];
+    for (entry, rec) in table.iter_mut().zip(records.chunks_exact(RECORD_BYTES)) {
+        entry.copy_from_slice(&rec[..PREFIX_BYTES]);
+    }
+    table
+}
+
+/// Both tables, computed on first use.
+pub fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| Tables { binary: derive_table(RecordKind::Binary), ascii: derive_table(RecordKind::Ascii) })
+}
 
 /// Skew index of a record number: its bit length, except that a 64-bit half with any of its top 4 bits
 /// set counts as full (64, resp. 128), as gensort computes it nibble by nibble.
@@ -32,24 +62,6 @@ pub fn skew_index(number: u128) -> usize {
     }
 }
 
-/// The shared 48-bit prefix of skew index `index` (0..=128), as 6 bytes.
-fn binary_prefix(index: usize) -> [u8; 6] {
-    let x = rand16::skip_ahead(PREFIX_SEED_INDEX + index as u128 + 1);
-    let bytes = x.to_be_bytes();
-    [bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5]]
-}
-
-/// The shared 6-character printable prefix of skew index `index`.
-fn ascii_prefix(index: usize) -> [u8; 6] {
-    let mut v = (rand16::skip_ahead(PREFIX_SEED_INDEX + index as u128 + 1) >> 64) as u64;
-    let mut out = [0u8; 6];
-    for b in &mut out {
-        *b = b' ' + (v % 95) as u8;
-        v /= 95;
-    }
-    out
-}
-
 /// Rewrites the key of `rec` (already generated from `x` = X(number+1)) into its skewed form.
 pub fn apply(rec: &mut [u8], x: u128, number: u128, kind: RecordKind) {
     let low = x as u64;
@@ -60,7 +72,7 @@ pub fn apply(rec: &mut [u8], x: u128, number: u128, kind: RecordKind) {
             if bits == 0 || bits > 48 {
                 return;
             }
-            let prefix = binary_prefix(index);
+            let prefix = tables().binary[index];
             let mut key = [0u8; 8];
             key[..6].copy_from_slice(&rec[..6]);
             let mut pat = [0u8; 8];
@@ -75,7 +87,7 @@ pub fn apply(rec: &mut [u8], x: u128, number: u128, kind: RecordKind) {
                 return;
             }
             debug_assert!(count <= KEY_BYTES);
-            rec[..count].copy_from_slice(&ascii_prefix(index)[..count]);
+            rec[..count].copy_from_slice(&tables().ascii[index][..count]);
         }
     }
 }
@@ -93,5 +105,20 @@ mod tests {
         assert_eq!(skew_index(1 << 60), 64);
         assert_eq!(skew_index(1u128 << 64), 65);
         assert_eq!(skew_index(1u128 << 125), 128);
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn derived_tables_match_gensort_entries() {
+        let t = tables();
+        assert_eq!(hex(&t.binary[0]), "4a696d477261");
+        assert_eq!(hex(&t.binary[1]), "95e0e48262b3");
+        assert_eq!(hex(&t.binary[5]), "72dc0ca51e33");
+        assert_eq!(hex(&t.binary[128]), "e1dc46b645c4");
+        assert_eq!(&t.ascii[0], b"AsfAGH");
+        assert_eq!(&t.ascii[1], b"~sHd0j");
     }
 }

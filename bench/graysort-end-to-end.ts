@@ -1,0 +1,82 @@
+/**
+ * The end-to-end half of `npm run bench -- graysort`: the full two-phase GraySort (partition, then sort)
+ * on a local Flyer cluster with replication 3, driven by the GraySort workload exactly as the README's
+ * main job runs it, next to iperf3 single-stream loopback measured in the same run.
+ *
+ * ioBoundSec is the time the bytes the two phases moved would take at the iperf3 rate: every byte the
+ * clients read crosses the network once, every byte they write crosses it once per replica (client to
+ * head, then down the chain). endToEndSec is the partition plus sort time (generation excluded, as in
+ * smallpond's 30 min 14 s).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { iperf3Available, iperf3Loopback } from '../sim/perf/iperf3.ts';
+
+const FLYER = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'flyer.mjs');
+const REPLICATION = 3;
+
+export interface EndToEndResult {
+  readonly endToEndSec: number;
+  readonly ioBoundSec: number | null;
+  readonly ratioToIoBound: number | null;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly bytesMoved: number;
+  readonly iperf3MBps: number | null;
+  readonly phasesSec: Readonly<Record<string, number>>;
+  readonly valid: string;
+  readonly clients: number;
+  readonly partitions: number;
+}
+
+function flyer(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FLYER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      process.stderr.write(chunk);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export async function runEndToEnd(options: { totalBytes: number; clients: number; partitions: number }): Promise<EndToEndResult> {
+  const work = mkdtempSync(join(tmpdir(), 'flyer-bench-graysort-e2e-'));
+  const cluster = join(work, 'cluster');
+  const out = join(work, 'report');
+  try {
+    const up = await flyer(['cluster', 'up', '--local', '--dir', cluster, '--exit-with-pid', String(process.pid)]);
+    if (up.code !== 0) throw new Error(`cluster up failed: ${up.stderr.slice(-2000)}`);
+    const run = await flyer(['workload', 'run', 'graysort', '--cluster', cluster, '--clients', String(options.clients),
+      '--param', `total_bytes=${options.totalBytes}`, '--param', `partitions=${options.partitions}`, '--param', 'ascii=true', '--out', out]);
+    if (run.code !== 0) throw new Error(`graysort failed: ${run.stderr.slice(-2000)}`);
+    const report = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as {
+      phases: Array<{ name: string; startSec: number; endSec: number }>;
+      summary: Record<string, string | number>;
+    };
+    const phasesSec = Object.fromEntries(report.phases.map((p) => [p.name, Math.round((p.endSec - p.startSec) * 100) / 100]));
+    // Partition reads each input record and writes it into a piece; sort reads each piece and writes the output.
+    const read = 2 * Number(report.summary.records) * 100;
+    const write = read;
+    const iperf = iperf3Available() ? await iperf3Loopback(3) : undefined;
+    const bytesMoved = read + write * REPLICATION;
+    const ioBoundSec = iperf ? bytesMoved / (iperf.MBps * 1e6) : null;
+    const endToEndSec = (phasesSec.partition ?? 0) + (phasesSec.sort ?? 0);
+    return {
+      endToEndSec, ioBoundSec: ioBoundSec === null ? null : Math.round(ioBoundSec * 100) / 100,
+      ratioToIoBound: ioBoundSec ? Math.round((endToEndSec / ioBoundSec) * 100) / 100 : null,
+      bytesRead: read, bytesWritten: write, bytesMoved, iperf3MBps: iperf ? Math.round(iperf.MBps) : null, phasesSec,
+      valid: String(report.summary.valid), clients: options.clients, partitions: options.partitions,
+    };
+  } finally {
+    await flyer(['cluster', 'down', '--dir', cluster]);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
