@@ -26,6 +26,7 @@ import { gensort } from '../system/graysort/gensort.ts';
 import { sortToolPath } from '../system/graysort/native-tools.ts';
 import type { SortStats } from '../system/graysort/sort-engine.ts';
 import { expectValidSort, valsort } from '../system/graysort/valsort.ts';
+import { measureCpuRates } from './graysort-cpu-rates.ts';
 import { runEndToEnd, type EndToEndResult } from './graysort-end-to-end.ts';
 import { writeBenchReport } from './report.ts';
 
@@ -211,6 +212,8 @@ export async function run(args: string[]): Promise<void> {
       for (const s of again) runs.push(await measure(s, input, output, expected));
     }
 
+    const cpuRates = measureCpuRates(input, records, c.dir);
+    if (!cpuRates) notes.push('/usr/bin/time not found: no per-core CPU rates for the simulation (it keeps its built-in ones)');
     let endToEnd: EndToEndResult | undefined;
     if (!c.skipEndToEnd) {
       try {
@@ -242,6 +245,7 @@ export async function run(args: string[]): Promise<void> {
       ratios: { gnuSortOverSortEngine: ratio(gnu), duckdbOverSortEngine: ratio(duck) },
       target: 'sortEngineSec below both gnuSortSec and duckdbSec',
       meetsTarget: gnu !== null && duck !== null ? flyer.sec < gnu.sec && flyer.sec < duck.sec : null,
+      simCpuRates: cpuRates ?? null,
       endToEndSec: endToEnd?.endToEndSec ?? null,
       ioBoundSec: endToEnd?.ioBoundSec ?? null,
       endToEnd: endToEnd ?? { skipped: c.skipEndToEnd ? '--no-end-to-end' : 'failed, see notes' },

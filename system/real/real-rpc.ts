@@ -1,3 +1,4 @@
+import type { EncodedMessage } from '../env/codec.ts';
 import { FlyerError } from '../env/errors.ts';
 import type { Logger } from '../env/log.ts';
 import type { Metrics } from '../env/metrics.ts';
@@ -11,7 +12,7 @@ import { HandlerTable } from './rpc/handler-table.ts';
 import type { CallResult } from './rpc/peer-connection.ts';
 import { TcpClient } from './rpc/tcp-client.ts';
 import { TcpServer } from './rpc/tcp-server.ts';
-import { encodeEnvelope, type InboundRequest, type OutboundResponse, type PeerAddress } from './rpc/wire.ts';
+import { encodeEnvelopeOutOfBand, type InboundRequest, type OutboundResponse, type PeerAddress } from './rpc/wire.ts';
 
 /** Service id 0 belongs to the transport itself (bulk verbs); services use ids from 1. */
 const TRANSPORT_SERVICE_ID = 0;
@@ -161,15 +162,20 @@ export class RealRpc implements Rpc {
     }
     if (call.options?.signal?.aborted) return Promise.reject(new FlyerError('ABORTED', `${call.label} to ${to}`));
     if (timeoutNs === 0) return Promise.reject(new FlyerError('RPC_TIMEOUT', `${call.label} to ${to}: deadline already passed`));
-    let message: Uint8Array;
+    let encoded: EncodedMessage;
+    const ownTail = call.tail ?? [];
     try {
-      message = encodeEnvelope(this.#nodeId, call.body);
+      encoded = encodeEnvelopeOutOfBand(this.#nodeId, call.body, ownTail.reduce((sum, part) => sum + part.byteLength, 0));
     } catch (error) {
       return Promise.reject(new FlyerError('INVALID_ARGUMENT', `${call.label}: request does not encode`, { cause: error }));
     }
+    // Payloads taken out of band follow the call's own raw bytes; checksums they know are joined in.
+    const outOfBand = encoded.outOfBand.length > 0;
     return this.#client.call(to, {
-      serviceId: call.serviceId, methodId: call.methodId, label: call.label, message, tail: call.tail, timeoutNs,
-      signal: call.options?.signal, receiveInto: call.options?.receiveInto,
+      serviceId: call.serviceId, methodId: call.methodId, label: call.label, message: encoded.bytes,
+      tail: outOfBand ? [...ownTail, ...encoded.outOfBand] : call.tail,
+      tailCrc32c: outOfBand ? [...ownTail.map(() => undefined), ...encoded.outOfBandCrc32c] : undefined,
+      timeoutNs, signal: call.options?.signal, receiveInto: call.options?.receiveInto,
     });
   }
 

@@ -53,6 +53,22 @@ test.serial('GraySort on a local cluster sorts for real and passes valsort; a fu
   t.notRegex(lsAfter.stdout, /_SUCCESS/, 'the marker of the earlier run was removed and no new one written');
 });
 
+test.serial('a workload pointed at a missing or stopped cluster says so and writes no report', async (t) => {
+  const reports = mkdtempSync(join(tmpdir(), 'flyer-graysort-down-'));
+  t.teardown(() => rmSync(reports, { recursive: true, force: true }));
+  const missing = await runFlyer(['workload', 'run', 'graysort', '--cluster', join(reports, 'nothing-here'), '--out', join(reports, 'r1')]);
+  t.not(missing.code, 0);
+  t.regex(missing.stderr, /FLYER_ERR_CLUSTER_NOT_FOUND/);
+  const dir = tempClusterDir(t, 'graysort-down');
+  t.is((await clusterUp(dir)).code, 0);
+  t.is((await runFlyer(['cluster', 'down', '--dir', dir])).code, 0);
+  const stopped = await runFlyer(['workload', 'run', 'graysort', '--cluster', dir, '--clients', '1', '--param', 'total_bytes=1000000', '--out', join(reports, 'r2')],
+    { timeoutMs: 120_000 });
+  t.not(stopped.code, 0);
+  t.regex(stopped.stderr, /is the cluster running\?/);
+  t.false(existsSync(join(reports, 'r2', 'run.json')));
+});
+
 function runWithTmp(tmp: string, args: readonly string[]): Promise<FlyerRun> {
   const startedMs = performance.now();
   return new Promise((resolve, reject) => {

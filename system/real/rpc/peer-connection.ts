@@ -15,6 +15,8 @@ export interface OutboundCall {
   /** The encoded request envelope. */
   readonly message: Uint8Array;
   readonly tail?: readonly Uint8Array[];
+  /** Per tail part, its CRC32C when already known (encodeFrame joins it in without reading the part). */
+  readonly tailCrc32c?: readonly (number | undefined)[];
   readonly timeoutNs: number;
   readonly signal?: AbortSignal;
   /** Where the reply's raw tail and real payloads should land (CallOptions.receiveInto). */
@@ -110,7 +112,7 @@ export class PeerConnection {
     if (call.signal?.aborted) return Promise.reject(new FlyerError('ABORTED', `${call.label} to ${this.#peer} aborted before sending`));
     const requestId = this.#nextRequestId++;
     const frame = encodeFrame({ kind: FrameKind.request, serviceId: call.serviceId, methodId: call.methodId, requestId, timeoutNs: call.timeoutNs },
-      call.message, call.tail);
+      call.message, call.tail, call.tailCrc32c);
     if (frame.sizeBytes > this.#maxFrameBytes) {
       return Promise.reject(new FlyerError('RPC_FRAME_TOO_LARGE', `${call.label} request of ${frame.sizeBytes} bytes exceeds ${this.#maxFrameBytes}`));
     }

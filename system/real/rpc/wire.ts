@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { decodeMessage, encodeMessage } from '../../env/codec.ts';
+import { decodeMessage, encodeMessage, type EncodedMessage } from '../../env/codec.ts';
 import { FlyerError } from '../../env/errors.ts';
 import type { NodeId } from '../../env/types.ts';
 import { encodeFrame, FrameKind, type EncodedFrame } from './frame.ts';
@@ -41,6 +41,16 @@ interface RequestEnvelope {
 
 export function encodeEnvelope(from: NodeId, body: unknown): Uint8Array {
   return encodeMessage({ from, body } satisfies RequestEnvelope).bytes;
+}
+
+/**
+ * The request envelope with large real payloads (chunk writes) taken out of band: they go to the
+ * socket from the caller's buffer after the first `rawOffsetBytes` of the frame's raw tail, and the
+ * server's decoder returns views of the received tail. Inline, each hop of a 1 MiB write copied it
+ * into the encoder and out of the decoder again, in fresh buffers that kept the garbage collector busy.
+ */
+export function encodeEnvelopeOutOfBand(from: NodeId, body: unknown, rawOffsetBytes: number): EncodedMessage {
+  return encodeMessage({ from, body } satisfies RequestEnvelope, { outOfBand: true, rawOffsetBytes });
 }
 
 /**

@@ -81,7 +81,12 @@ export class StorageClient {
   async write(update: ChunkWrite): Promise<IoResult> {
     const lease = await this.#channels.acquire();
     try {
-      const checksum = this.options.checksumWrites !== false && update.payload instanceof RealPayload ? payloadCrc32c(update.payload) : undefined;
+      const checksum = this.options.checksumWrites !== false && update.payload instanceof RealPayload
+        ? update.payload.knownCrc32c ?? payloadCrc32c(update.payload)
+        : undefined;
+      // The payload carries the checksum it was just given, so the transport joins it into the frame's
+      // checksum instead of reading the bytes a second time.
+      const payload = checksum !== undefined && update.payload instanceof RealPayload ? new RealPayload(update.payload.bytes, checksum) : update.payload;
       return await this.#withRetries(`write ${update.chunkId}`, async (routing, attempt, timeoutNs) => {
         const chain = chainOf(routing, update.chainId);
         const head = headOf(routing, chain);
@@ -92,7 +97,7 @@ export class StorageClient {
           offsetBytes: update.offsetBytes,
           chunkSizeBytes: update.chunkSizeBytes,
           tag: { clientId: this.#channels.writerId, channelId: lease.channelId, seq: lease.seq },
-          ...(update.payload ? { payload: update.payload } : {}),
+          ...(payload ? { payload } : {}),
           ...(update.lengthBytes !== undefined ? { lengthBytes: update.lengthBytes } : {}),
           ...(checksum !== undefined ? { checksum } : {}),
         };

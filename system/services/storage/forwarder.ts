@@ -7,7 +7,7 @@
 import { assert } from '../../env/assert.ts';
 import type { ChunkUpdate } from '../../env/chunk-store.ts';
 import { FlyerError, isFlyerError, type ErrorCode } from '../../env/errors.ts';
-import type { Payload } from '../../env/payload.ts';
+import { RealPayload, type Payload } from '../../env/payload.ts';
 import type { RandomStream } from '../../env/random.ts';
 import type { Env } from '../../env/types.ts';
 import type { ChainNeighbour, LocalChainView } from './chain-view.ts';
@@ -126,7 +126,8 @@ export class Forwarder {
 function wireUpdate(update: ChunkUpdate): { kind: UpdateKind; offsetBytes: number; payload?: Payload; lengthBytes?: number; checksum?: number } {
   switch (update.kind) {
     case 'write':
-      return { kind: 'write', offsetBytes: update.offsetBytes, payload: update.payload, ...(update.checksum !== undefined ? { checksum: update.checksum } : {}) };
+      if (update.checksum === undefined) return { kind: 'write', offsetBytes: update.offsetBytes, payload: update.payload };
+      return { kind: 'write', offsetBytes: update.offsetBytes, payload: withKnownChecksum(update.payload, update.checksum), checksum: update.checksum };
     case 'replace':
       return { kind: 'replace', offsetBytes: 0, payload: update.payload };
     case 'truncate':
@@ -134,4 +135,13 @@ function wireUpdate(update: ChunkUpdate): { kind: UpdateKind; offsetBytes: numbe
     case 'remove':
       return { kind: 'remove', offsetBytes: 0 };
   }
+}
+
+/**
+ * The payload marked with its checksum: the local store has just checked the bytes against it (an
+ * update with a checksum that does not match them fails), so the transport joins it into the frame's
+ * checksum instead of reading the payload again on every hop.
+ */
+function withKnownChecksum(payload: Payload, checksum: number): Payload {
+  return payload instanceof RealPayload && payload.knownCrc32c === undefined ? new RealPayload(payload.bytes, checksum) : payload;
 }

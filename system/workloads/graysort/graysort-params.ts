@@ -1,4 +1,5 @@
 import { ParamReader } from '../framework/params.ts';
+import { simCpuRates } from './sim-rates.ts';
 import type { RunMode } from '../framework/workload.ts';
 import type { ClusterSpec } from '../spec/cluster-spec.ts';
 
@@ -16,21 +17,18 @@ export interface GraySortParams {
   readonly threads: number;
   /** Simulation: cores per client and what one core partitions and sorts per second (measured, see below). */
   readonly cores: number;
+  readonly gensortBytesPerCoreSec: number;
   readonly partitionBytesPerCoreSec: number;
   readonly sortBytesPerCoreSec: number;
+  /** Where the rates come from (the graysort benchmark's report, or built-in). */
+  readonly ratesSource: string;
   readonly binMs: number;
 }
 
-/**
- * Per-core rates of our own native code on this machine, from `npm run bench -- graysort`
- * (reports/bench/graysort.json): the simulation charges its compute stages at these rates, so a
- * simulated sort costs what the real one would on such cores.
- */
-export const MEASURED_PARTITION_BYTES_PER_CORE_SEC = 900e6;
-export const MEASURED_SORT_BYTES_PER_CORE_SEC = 350e6;
 
 export function parseGraySortParams(raw: Readonly<Record<string, unknown>>, mode: RunMode, spec?: ClusterSpec): GraySortParams {
   const params = new ParamReader('graysort', raw);
+  const rates = simCpuRates();
   const totalBytes = params.number('total_bytes', mode === 'sim' ? 64 * 2 ** 30 : 256 * 2 ** 20, { min: RECORD_BYTES, max: 2 ** 50 });
   const parsed: GraySortParams = {
     totalRecords: Math.floor(totalBytes / RECORD_BYTES),
@@ -40,8 +38,10 @@ export function parseGraySortParams(raw: Readonly<Record<string, unknown>>, mode
     inFlight: params.integer('in_flight', 8, { min: 1, max: 1024 }),
     threads: params.integer('threads', 2, { min: 1, max: 256 }),
     cores: params.integer('cores', spec?.clients.cores ?? 2, { min: 1, max: 4096 }),
-    partitionBytesPerCoreSec: params.number('partition_bytes_per_core_sec', MEASURED_PARTITION_BYTES_PER_CORE_SEC, { min: 1 }),
-    sortBytesPerCoreSec: params.number('sort_bytes_per_core_sec', MEASURED_SORT_BYTES_PER_CORE_SEC, { min: 1 }),
+    gensortBytesPerCoreSec: params.number('gensort_bytes_per_core_sec', rates.gensortBytesPerCoreSec, { min: 1 }),
+    partitionBytesPerCoreSec: params.number('partition_bytes_per_core_sec', rates.partitionBytesPerCoreSec, { min: 1 }),
+    sortBytesPerCoreSec: params.number('sort_bytes_per_core_sec', rates.sortBytesPerCoreSec, { min: 1 }),
+    ratesSource: rates.source,
     binMs: params.integer('bin_ms', mode === 'sim' ? 250 : 500, { min: 1, max: 600_000 }),
   };
   params.done();

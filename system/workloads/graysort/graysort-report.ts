@@ -56,9 +56,13 @@ export function graySortReport(run: CompletedRun<GraySortParams>): WorkloadRepor
     notes: [
       'Two phases as in smallpond: partition by key prefix into P files on Flyer, then sort each partition and write it back; generation (gensort) runs first and is not counted in the sort time.',
       run.mode === 'sim'
-        ? 'Simulated: payloads are synthetic and compute is charged to simulated cores at per-core rates measured from Flyer\'s native sort tools, so validation counts records only.'
+        ? `Simulated: payloads are synthetic and compute is charged to simulated cores at per-core rates measured from Flyer's native tools (${run.params.ratesSource}: gensort ${mbps(run.params.gensortBytesPerCoreSec)}, partition ${mbps(run.params.partitionBytesPerCoreSec)}, sort ${mbps(run.params.sortBytesPerCoreSec)} per core), so validation counts records only.`
         : 'Real: records from flyer gensort, sorted by flyer-sort, validated by valsort over the partition summaries in order (output checksum = input checksum, all in order).',
     ],
     problems,
   };
+}
+
+function mbps(bytesPerSec: number): string {
+  return `${Math.round(bytesPerSec / 1e6)} MB/s`;
 }

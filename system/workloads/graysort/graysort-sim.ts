@@ -71,8 +71,7 @@ function shares(records: number, parts: number): number[] {
 
 export async function generateSim(ctx: Ctx): Promise<GenerateOutput> {
   const { count } = recordRange(ctx.params, ctx.clientIndex, ctx.clientCount);
-  // gensort produces records at about the partition rate; charge it like that.
-  await compute(ctx.env, ctx.params.cores, count * RECORD_BYTES, ctx.params.partitionBytesPerCoreSec);
+  await compute(ctx.env, ctx.params.cores, count * RECORD_BYTES, ctx.params.gensortBytesPerCoreSec);
   await writeSynthetic(ctx, paths.input(ctx.clientIndex), count * RECORD_BYTES, 1 + ctx.clientIndex, counter(ctx));
   return { records: count, checksumHex: '0' };
 }
