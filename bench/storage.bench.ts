@@ -196,7 +196,7 @@ async function real(quick: boolean): Promise<Record<string, unknown>> {
     target: READ_TARGET,
     meetsTarget: inlineBest / iperfBest >= READ_TARGET,
     nodeTcpBound: {
-      what: 'upper bound for a Node read path on this machine, measured in the same run (sim/perf/node-tcp-bound.ts): 3 Node server processes answer 4-byte requests with 4 MiB from one reused buffer, one client in the bench process keeps 8 outstanding and reads each reply from the socket into a reused buffer (onread); no checksums, codec, storage or page cache',
+      what: 'upper bound for a Node read path on this machine, measured in the same run (sim/perf/node-tcp-bound.ts): 3 Node server processes answer 4-byte requests with 4 MiB from one reused buffer, one client in the bench process keeps 8 outstanding and reads each reply from the socket into a reused buffer (onread); no checksums, codec, storage or page cache. In its runs, cpuMsPerMiB.storage is the three servers',
       bestMBps: nodeTcpBest,
       medianMBps: median(nodeTcp.map((s) => s.MBps)),
       runs: nodeTcp,

@@ -7,6 +7,7 @@
  * removes generation g, so recovery takes the highest generation whose `ready` record survived and
  * deletes the rest. A record counts only once its sync returned: acknowledged = durable.
  */
+import { concatBytes } from '../../system/env/concat-bytes.ts';
 import { FlyerError } from '../../system/env/errors.ts';
 import type { Disk, DiskFile } from '../../system/env/types.ts';
 import { frameRecord, parseLog, type WalRecord } from './wal-records.ts';
@@ -174,15 +175,4 @@ export class ChunkWal {
     await this.drain();
     await this.#file.close();
   }
-}
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

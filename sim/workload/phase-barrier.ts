@@ -10,7 +10,7 @@ import { MS } from '../perf/storage-bench-spec.ts';
  */
 export class PhaseBarrier {
   phase = -1;
-  originWallNs = 0;
+  originNs = 0;
   readonly inputs: unknown[][] = [];
   readonly outputs: unknown[][] = [];
   readonly progress: number[] = [];

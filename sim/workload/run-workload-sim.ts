@@ -33,16 +33,16 @@ export async function runWorkloadInSimulation<P>(definition: WorkloadDefinition<
   const coordinator = async (env: Env): Promise<void> => {
     await barrier.waitFor(env, () => barrier.ready === clients || failures.length > 0);
     if (failures.length > 0) return;
-    barrier.originWallNs = env.clock.wallNs();
+    barrier.originNs = env.clock.now();
     let inputs: unknown[] = new Array(clients).fill(null);
     for (const [index, phase] of definition.phases.entries()) {
       currentPhase = phase.name;
-      const startSec = (env.clock.wallNs() - barrier.originWallNs) / 1e9;
+      const startSec = (env.clock.now() - barrier.originNs) / 1e9;
       barrier.open(index, inputs);
       await barrier.waitFor(env, () => barrier.done(index) || failures.length > 0);
       if (failures.length > 0) return;
       const outputs = barrier.outputs[index]!;
-      phases.push({ name: phase.name, startSec, endSec: (env.clock.wallNs() - barrier.originWallNs) / 1e9, outputs });
+      phases.push({ name: phase.name, startSec, endSec: (env.clock.now() - barrier.originNs) / 1e9, outputs });
       if (index + 1 < definition.phases.length) inputs = definition.planNext?.(index + 1, phases.map((p) => p.outputs), options.params, clients) ?? new Array(clients).fill(null);
     }
     barrier.finished = true;
@@ -55,7 +55,8 @@ export async function runWorkloadInSimulation<P>(definition: WorkloadDefinition<
       try {
         barrier.ready++;
         await barrier.waitFor(env, () => barrier.phase >= 0 || failures.length > 0);
-        const recorder = new ThroughputRecorder({ now: () => env.clock.wallNs() } as Env['clock'], definition.binNs(options.params), barrier.originWallNs);
+        // Virtual time is one clock for every node (wall clocks may carry injected offsets).
+        const recorder = new ThroughputRecorder(env.clock, definition.binNs(options.params), barrier.originNs);
         for (const [index, phase] of definition.phases.entries()) {
           await barrier.waitFor(env, () => barrier.phase >= index || failures.length > 0);
           if (failures.length > 0) return;
@@ -86,7 +87,7 @@ export async function runWorkloadInSimulation<P>(definition: WorkloadDefinition<
   if (sim.failures.length > 0) throw new Error(`${definition.name}: simulation failures: ${sim.failures.join('; ')}`);
   return {
     params: options.params, mode: 'sim', clientCount: clients, spec, seed: options.seed, phases,
-    series: series.map((s) => s ?? { binNs: definition.binNs(options.params), originNs: barrier.originWallNs, series: {} }),
+    series: series.map((s) => s ?? { binNs: definition.binNs(options.params), originNs: barrier.originNs, series: {} }),
     wallSec: (performance.now() - wallStart) / 1000,
   };
 }

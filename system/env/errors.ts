@@ -83,6 +83,11 @@ export const ErrorCodes = {
   KV_VALUE_TOO_LARGE: { wire: 705, message: 'kv value exceeds the size limit' },
   KV_TRANSACTION_TOO_LARGE: { wire: 706, message: 'transaction writes exceed the size limit' },
   KV_INVERTED_RANGE: { wire: 707, message: 'range end is before its begin' },
+  KV_TRANSACTION_UNKNOWN: { wire: 708, message: 'the kv service does not know the transaction (expired, or the service restarted)' },
+  KV_COMMIT_UNKNOWN_RESULT: { wire: 709, message: 'the commit may or may not have been applied (the kv service was lost mid-commit)' },
+  KV_UNAVAILABLE: { wire: 710, message: 'the kv service is unreachable' },
+  KV_TOO_MANY_TRANSACTIONS: { wire: 711, message: 'the kv service has too many open transactions' },
+  KV_TOO_MANY_STORES: { wire: 712, message: 'the kv service has too many named stores' },
   // Cluster launcher (flyer cluster: processes of a cluster started and stopped together).
   CLUSTER_NOT_FOUND: { wire: 800, message: 'no cluster in that directory' },
   CLUSTER_NODE_START_FAILED: { wire: 801, message: 'a cluster node did not start' },

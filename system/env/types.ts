@@ -92,6 +92,14 @@ export interface RequestContext {
    * Absent where nobody can tell (a handler called directly): then nothing may be lent to the reply.
    */
   readonly afterReply?: (callback: () => void) => void;
+  /**
+   * Gives back the memory the request's large real payloads were received into (real mode: a pooled,
+   * 4 KiB-aligned buffer the next request lands in, so none is allocated and collected per chunk
+   * write). Call it once nothing will read those payloads again; never calling it is safe (the buffer
+   * is then left to the garbage collector), reading a payload after calling it is not. Absent when
+   * the payloads have no such memory.
+   */
+  readonly releasePayloads?: () => void;
 }
 
 export type RpcHandler<Req, Res> = (request: Req, context: RequestContext) => Promise<Res>;

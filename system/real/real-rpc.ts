@@ -121,7 +121,10 @@ export class RealRpc implements Rpc {
       methodId: method.methodId,
       name: method.name,
       handler: async (request) => ({
-        message: await handler(request.body as Req, { from: request.from, deadlineNs: request.deadlineNs, afterReply: request.afterReply }),
+        message: await handler(request.body as Req, {
+          from: request.from, deadlineNs: request.deadlineNs, afterReply: request.afterReply,
+          ...(request.releaseTail ? { releasePayloads: request.releaseTail } : {}),
+        }),
       }),
     });
   }

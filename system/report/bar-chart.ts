@@ -2,8 +2,8 @@
  * Bars for totals that are not time series, e.g. bytes read per node, or phase durations. Bars that
  * carry a `group` are drawn side by side within their name (read and write per node).
  */
-import { chartConfig, CHART_HEIGHT_PX, CHART_WIDTH_PX, VEGA_LITE_SCHEMA } from './chart-style.ts';
-import { checkChartId, chartIdFromTitle } from './chart-id.ts';
+import { assembleChart } from './chart-assembly.ts';
+import { resolveChartId } from './chart-id.ts';
 import type { Bar, Chart, ReferenceFigure } from './types.ts';
 import { checkBars } from './validate-data.ts';
 import type { Encoding } from './vega-lite-types.ts';
@@ -19,8 +19,7 @@ export interface BarChartInput {
 }
 
 export function barChart(input: BarChartInput): Chart {
-  const id = input.id ?? chartIdFromTitle(input.title);
-  checkChartId(id);
+  const id = resolveChartId(input.title, input.id);
   checkBars(input.title, input.bars);
 
   const names = [...new Set(input.bars.map((bar) => bar.name))];
@@ -44,21 +43,15 @@ export function barChart(input: BarChartInput): Chart {
       : {}),
   };
 
-  return {
+  return assembleChart({
     id,
     title: input.title,
     kind: 'bar',
     yUnit: input.yUnit,
     data: { bars: input.bars },
-    ...(input.reference ? { reference: input.reference } : {}),
-    spec: {
-      $schema: VEGA_LITE_SCHEMA,
-      title: input.title,
-      width: CHART_WIDTH_PX,
-      height: CHART_HEIGHT_PX,
-      data: { values: rows },
-      layer: [{ mark: { type: 'bar' }, encoding }],
-      config: chartConfig(groups.length <= 4),
-    },
-  };
+    reference: input.reference,
+    values: rows,
+    layer: [{ mark: { type: 'bar' }, encoding }],
+    legendInside: groups.length <= 4,
+  });
 }

@@ -25,3 +25,10 @@ export function checkChartId(id: string): void {
   }
   if (RESERVED_IDS.has(id)) throw new FlyerError('REPORT_INVALID_CHART', `chart id '${id}' is reserved for the report's own files`);
 }
+
+/** The id a chart builder uses: the one given, else the title as a slug; checked either way. */
+export function resolveChartId(title: string, id: string | undefined): string {
+  const resolved = id ?? chartIdFromTitle(title);
+  checkChartId(resolved);
+  return resolved;
+}

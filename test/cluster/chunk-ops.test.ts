@@ -5,15 +5,12 @@
  * check on every replica that exactly the file's chunks are gone.
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import test from 'ava';
-import { readManifest } from '../../system/cli/cluster/cluster-manifest.ts';
 import { realPayload } from '../../system/env/payload.ts';
-import { createRealEnv, type PeerAddress } from '../../system/real/real-env.ts';
 import { StorageClient } from '../../system/services/client/storage-client.ts';
 import { chunkIdHex, chunkIdOf, chunkIdParts, fileChunkRange } from '../../system/services/common/chunk-key.ts';
-import { MgmtdClient } from '../../system/services/mgmtd/mgmtd-client.ts';
 import { storageGetAllChunkMetadata } from '../../system/services/storage/messages.ts';
+import { connectClusterClient } from './cluster-client.ts';
 import { clusterUp, processesUsing, runFlyer, tempClusterDir } from './helpers.ts';
 
 const MS = 1_000_000;
@@ -27,17 +24,7 @@ test('real cluster: write, queryLastChunk, truncate, spaceInfo, removeChunks in 
   const dir = tempClusterDir(t, 'chunk-ops');
   const up = await clusterUp(dir);
   t.is(up.code, 0, `cluster up failed:\n${up.stderr}`);
-  const manifest = readManifest(dir);
-  const peers: Record<string, PeerAddress> = {};
-  for (const node of manifest.nodes) peers[node.id] = { host: node.host, port: node.port };
-  const env = createRealEnv({ nodeId: 'chunk-ops-client', peers, dataDir: join(dir, 'client'), logLevel: 'error' });
-  await env.start();
-  const mgmtd = MgmtdClient.start(env, { managers: ['mgmtd-1'], refreshIntervalNs: 200 * MS, callTimeoutNs: 1000 * MS });
-  t.teardown(async () => {
-    mgmtd.stop();
-    await env.close();
-  });
-  await mgmtd.refresh();
+  const { env, mgmtd } = await connectClusterClient(t, dir, 'chunk-ops-client');
   const routing = mgmtd.routing()!;
   const chainId = Math.min(...Object.values(routing.chains).map((c) => c.chainId));
   const client = new StorageClient(env, { clientId: 'chunk-ops', routing: mgmtd, retry: RETRY });

@@ -11,7 +11,6 @@
  * any payloads attempted after it. After each acknowledged write the writer reads the chunk back.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { readManifest } from '../../system/cli/cluster/cluster-manifest.ts';
@@ -19,12 +18,12 @@ import { LocalLauncher } from '../../system/cli/cluster/local-launcher.ts';
 import { allServing } from '../../system/cli/cluster/wait-serving.ts';
 import { isFlyerError } from '../../system/env/errors.ts';
 import { materialize, realPayload, type Payload } from '../../system/env/payload.ts';
-import { createRealEnv, type PeerAddress } from '../../system/real/real-env.ts';
+import type { RealEnv } from '../../system/real/real-env.ts';
 import { StorageClient } from '../../system/services/client/storage-client.ts';
 import { chunkIdHex, chunkIdOf } from '../../system/services/common/chunk-key.ts';
-import { MgmtdClient } from '../../system/services/mgmtd/mgmtd-client.ts';
 import type { RoutingInfo } from '../../system/services/mgmtd/types.ts';
 import { storageBatchRead } from '../../system/services/storage/messages.ts';
+import { connectClusterClient } from './cluster-client.ts';
 import { clusterUp, processesUsing, runFlyer, tempClusterDir } from './helpers.ts';
 
 const MS = 1_000_000;
@@ -55,16 +54,7 @@ test(`acknowledged writes read back byte-exact after storage processes are SIGKI
   const expectedTargets = storageNodes.reduce((sum, n) => sum + (n.targets?.length ?? 0), 0);
   const launcher = new LocalLauncher({ dir, exitWithPid: process.pid });
 
-  const peers: Record<string, PeerAddress> = {};
-  for (const node of manifest.nodes) peers[node.id] = { host: node.host, port: node.port };
-  const env = createRealEnv({ nodeId: 'fault-client', peers, dataDir: join(dir, 'client'), logLevel: 'error' });
-  await env.start();
-  const mgmtd = MgmtdClient.start(env, { managers: ['mgmtd-1'], refreshIntervalNs: 200 * MS, callTimeoutNs: 1000 * MS });
-  t.teardown(async () => {
-    mgmtd.stop();
-    await env.close();
-  });
-  await mgmtd.refresh();
+  const { env, mgmtd } = await connectClusterClient(t, dir, 'fault-client');
   const chainIds = Object.values(mgmtd.routing()!.chains).map((c) => c.chainId).sort((a, b) => a - b);
   t.is(chainIds.length, 2);
 
@@ -186,7 +176,7 @@ test(`acknowledged writes read back byte-exact after storage processes are SIGKI
 });
 
 /** Each replica's committed content (undefined: the chunk does not exist there), read from that replica alone. */
-async function readEveryReplica(env: ReturnType<typeof createRealEnv>, routing: RoutingInfo, chunk: ChunkHistory): Promise<Map<number, Uint8Array | undefined>> {
+async function readEveryReplica(env: RealEnv, routing: RoutingInfo, chunk: ChunkHistory): Promise<Map<number, Uint8Array | undefined>> {
   const chain = routing.chains[String(chunk.chainId)]!;
   const contents = new Map<number, Uint8Array | undefined>();
   for (const { targetId } of chain.targets) {

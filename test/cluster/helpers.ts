@@ -1,8 +1,8 @@
 /**
- * Shared pieces of the real-cluster tests: running the `flyer` CLI as a child process, temp cluster
- * directories, and cleanup that cannot be skipped. Every cluster a test starts is started with
- * `--exit-with-pid <this process>`, killed from its pid files in t.teardown, and killed again on process
- * exit: no test may leave a process behind, even when it fails or times out.
+ * Shared pieces of the real-cluster tests: running the `flyer` CLI (or any command) as a child process,
+ * temp cluster directories, and cleanup that cannot be skipped. Every cluster a test starts is started
+ * with `--exit-with-pid <this process>`, killed from its pid files in t.teardown, and killed again on
+ * process exit: no test may leave a process behind, even when it fails or times out.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { isOurProcess } from '../../system/cli/cluster/process-check.ts';
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 export const FLYER = join(root, 'bin', 'flyer.mjs');
 
+/** What a finished child process left: exit code (null when a signal ended it), its output, how long it ran. */
 export interface FlyerRun {
   readonly code: number | null;
   readonly stdout: string;
@@ -22,11 +23,23 @@ export interface FlyerRun {
   readonly ms: number;
 }
 
-/** Runs `flyer ...args` to completion (killed after `timeoutMs`). */
-export function runFlyer(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<FlyerRun> {
+export interface RunOptions {
+  /** SIGKILLed after this long (default 90 s), so a hung child cannot hang the test run. */
+  readonly timeoutMs?: number;
+  /** The child's whole environment (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
+
+/** Runs `command ...args` to completion, collecting stdout and stderr. */
+export function runToCompletion(command: string, args: readonly string[], options: RunOptions = {}): Promise<FlyerRun> {
   const startedMs = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FLYER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.env !== undefined ? { env: options.env } : {}),
+      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -38,6 +51,11 @@ export function runFlyer(args: readonly string[], options: { timeoutMs?: number 
       resolve({ code, stdout, stderr, ms: performance.now() - startedMs });
     });
   });
+}
+
+/** Runs `flyer ...args` to completion (killed after `timeoutMs`). */
+export function runFlyer(args: readonly string[], options: RunOptions = {}): Promise<FlyerRun> {
+  return runToCompletion(process.execPath, [FLYER, ...args], options);
 }
 
 /** A fresh temp directory, removed (with any cluster in it killed first) in teardown. */

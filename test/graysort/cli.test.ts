@@ -2,19 +2,18 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { flyer, sha256File, tempDir } from './helpers.ts';
+import { flyer, sha256File, testDir } from './helpers.ts';
 
 test('gensort, valsort, sort and partition through the flyer command', (t) => {
-  const dir = tempDir('graysort-cli');
-  t.teardown(dir.remove);
-  const input = join(dir.path, 'in.dat');
+  const dir = testDir(t, 'graysort-cli');
+  const input = join(dir, 'in.dat');
   const gen = flyer(['gensort', '-c', '10', input]);
   t.is(gen.code, 0, gen.stderr);
   t.is(gen.stderr.trim(), '55fea8a1a');
   t.is(sha256File(input), '540fdf67ede87e6df5fc2d416b0c960209692a979de26550f51af45e8175ace4');
 
   // Options after the operands stay in place for the tool, as commander must not reorder them.
-  const late = flyer(['gensort', '5', join(dir.path, 'b5.dat'), '-c', '-b5']);
+  const late = flyer(['gensort', '5', join(dir, 'b5.dat'), '-c', '-b5']);
   t.is(late.code, 0, late.stderr);
   t.is(late.stderr.trim(), '27f3468a8');
 
@@ -23,18 +22,18 @@ test('gensort, valsort, sort and partition through the flyer command', (t) => {
   t.regex(unsorted.stderr, /^First unordered record is record 2$/m);
   t.regex(unsorted.stderr, /^ERROR - there are 4 unordered records$/m);
 
-  const output = join(dir.path, 'out.dat');
+  const output = join(dir, 'out.dat');
   const sorted = flyer(['sort', input, output]);
   t.is(sorted.code, 0, sorted.stderr);
   t.is((JSON.parse(sorted.stdout.toString()) as { records: number }).records, 10);
-  const valid = flyer(['valsort', '-o', join(dir.path, 'out.sum'), output]);
+  const valid = flyer(['valsort', '-o', join(dir, 'out.sum'), output]);
   t.is(valid.code, 0, valid.stderr);
   t.regex(valid.stderr, /^Checksum: 55fea8a1a$/m);
   t.regex(valid.stderr, /^SUCCESS - all records are in order$/m);
 
-  const parted = flyer(['partition', input, '--parts', '3', '--out', join(dir.path, 'parts')]);
+  const parted = flyer(['partition', input, '--parts', '3', '--out', join(dir, 'parts')]);
   t.is(parted.code, 0, parted.stderr);
-  t.deepEqual(readdirSync(join(dir.path, 'parts')).sort(), ['part-00000.dat', 'part-00001.dat', 'part-00002.dat']);
+  t.deepEqual(readdirSync(join(dir, 'parts')).sort(), ['part-00000.dat', 'part-00001.dat', 'part-00002.dat']);
 });
 
 test('missing binaries and bad arguments: clear messages and nonzero exits', (t) => {

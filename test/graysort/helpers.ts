@@ -1,18 +1,21 @@
-/** Shared helpers for the GraySort tool tests: temp dirs, hashing, running the binaries and the CLI. */
+/** Shared helpers for the GraySort tool tests: temp dirs, hashing, running the binaries (and checking their failures) and the CLI. */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ExecutionContext } from 'ava';
 import { sortToolPath, type SortTool } from '../../system/graysort/native-tools.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RECORD_BYTES = 100;
 
-export function tempDir(prefix: string): { path: string; remove(): void } {
+/** A fresh temp directory for one test, removed when the test ends (pass or fail). */
+export function testDir(t: ExecutionContext, prefix: string): string {
   const path = mkdtempSync(join(tmpdir(), `flyer-${prefix}-`));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  t.teardown(() => rmSync(path, { recursive: true, force: true }));
+  return path;
 }
 
 export function sha256File(path: string): string {
@@ -29,6 +32,20 @@ export interface Captured {
 export function tool(name: SortTool, args: string[]): Captured {
   const r = spawnSync(sortToolPath(name), args, { maxBuffer: 256 << 20 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
+}
+
+/**
+ * Runs a native tool once per case and checks that each run exits with `exitCode` and says the case's
+ * message on stderr; returns the runs for checks a caller adds.
+ */
+export function expectToolFailures(t: ExecutionContext, name: SortTool, exitCode: number, cases: ReadonlyArray<readonly [string[], RegExp]>): Captured[] {
+  return cases.map(([args, message]) => {
+    const run = tool(name, args);
+    const label = `${name} ${args.join(' ')}`;
+    t.is(run.code, exitCode, label);
+    t.regex(run.stderr, message, label);
+    return run;
+  });
 }
 
 /** Runs a tool that writes to /dev/stdout and hashes the stream: no file, however large the output. */

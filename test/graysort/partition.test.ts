@@ -5,7 +5,7 @@ import test, { type ExecutionContext } from 'ava';
 import { gensort } from '../../system/graysort/gensort.ts';
 import { partitionRecords, sampleSplitters, sortRecords, type PartitionOptions } from '../../system/graysort/sort-engine.ts';
 import { concatSummaries, expectValidSort, valsort, valsortSummaries } from '../../system/graysort/valsort.ts';
-import { tempDir, tool } from './helpers.ts';
+import { expectToolFailures, testDir, tool } from './helpers.ts';
 
 /** Sorts every part, writes a summary per part and validates their concatenation: the whole GraySort check. */
 async function sortPartsAndValidate(t: ExecutionContext, files: string[], dir: string, checksum: bigint, records: number): Promise<void> {
@@ -37,27 +37,25 @@ const cases: Array<{ name: string; ascii: boolean; parts: number; keySpace: Part
 
 for (const c of cases) {
   test(`${c.name}: sorted parts validate as one output with the input's checksum`, async (t) => {
-    const dir = tempDir('partition');
-    t.teardown(dir.remove);
-    const input = join(dir.path, 'in.dat');
+    const dir = testDir(t, 'partition');
+    const input = join(dir, 'in.dat');
     const records = 60_000;
     const gen = await gensort(input, { records, ascii: c.ascii });
-    const result = await partitionRecords(input, { parts: c.parts, outDir: join(dir.path, 'parts'), keySpace: c.keySpace });
+    const result = await partitionRecords(input, { parts: c.parts, outDir: join(dir, 'parts'), keySpace: c.keySpace });
     t.is(result.records, records);
     t.is(result.counts.length, c.parts);
     t.is(result.counts.reduce((a, b) => a + b, 0), records);
     t.deepEqual(result.files.map((f) => statSync(f).size), result.counts.map((n) => n * 100));
     t.true(imbalance(result.counts) < (c.parts > 100 ? 1.6 : 1.1), `balanced: ${result.counts.join(',')}`);
-    await sortPartsAndValidate(t, result.files, dir.path, gen.checksum, records);
+    await sortPartsAndValidate(t, result.files, dir, gen.checksum, records);
   });
 }
 
 test('300 parts (more than the open-file budget): key ranges disjoint and increasing, no record lost', async (t) => {
-  const dir = tempDir('partition-many');
-  t.teardown(dir.remove);
-  const input = join(dir.path, 'in.dat');
+  const dir = testDir(t, 'partition-many');
+  const input = join(dir, 'in.dat');
   const gen = await gensort(input, { records: 30_000 });
-  const result = await partitionRecords(input, { parts: 300, outDir: join(dir.path, 'parts') });
+  const result = await partitionRecords(input, { parts: 300, outDir: join(dir, 'parts') });
   let previousMax: Buffer | null = null;
   const all: Buffer[] = [];
   for (const file of result.files) {
@@ -73,7 +71,7 @@ test('300 parts (more than the open-file budget): key ranges disjoint and increa
     if (min && previousMax) t.true(Buffer.compare(previousMax, min) <= 0, `${file} starts below the previous part's keys`);
     if (max) previousMax = max;
   }
-  const concatenated = join(dir.path, 'all.dat');
+  const concatenated = join(dir, 'all.dat');
   writeFileSync(concatenated, Buffer.concat(all));
   const report = await valsort(concatenated);
   t.is(report.records, 30_000n);
@@ -81,28 +79,26 @@ test('300 parts (more than the open-file budget): key ranges disjoint and increa
 });
 
 test('skewed keys: sampled splitters balance the parts that a key-space split cannot', async (t) => {
-  const dir = tempDir('partition-skew');
-  t.teardown(dir.remove);
-  const input = join(dir.path, 'in.dat');
+  const dir = testDir(t, 'partition-skew');
+  const input = join(dir, 'in.dat');
   const records = 60_000;
   const gen = await gensort(input, { records, ascii: true, skewed: true });
-  const fixed = await partitionRecords(input, { parts: 8, outDir: join(dir.path, 'fixed'), keySpace: 'ascii' });
-  const splitters = join(dir.path, 'splitters.bin');
+  const fixed = await partitionRecords(input, { parts: 8, outDir: join(dir, 'fixed'), keySpace: 'ascii' });
+  const splitters = join(dir, 'splitters.bin');
   await sampleSplitters([input], { parts: 8, out: splitters, samples: 10_000 });
   t.is(readFileSync(splitters).length, 7 * 10);
-  const sampled = await partitionRecords(input, { parts: 8, outDir: join(dir.path, 'sampled'), splitters });
+  const sampled = await partitionRecords(input, { parts: 8, outDir: join(dir, 'sampled'), splitters });
   t.log(`imbalance: key space ${imbalance(fixed.counts).toFixed(2)}, sampled ${imbalance(sampled.counts).toFixed(2)}`);
   t.true(imbalance(sampled.counts) < imbalance(fixed.counts));
   t.true(imbalance(sampled.counts) < 1.5);
-  await sortPartsAndValidate(t, sampled.files, dir.path, gen.checksum, records);
+  await sortPartsAndValidate(t, sampled.files, dir, gen.checksum, records);
 });
 
 test('bad arguments and bad splitter files: clear messages, exit 2', async (t) => {
-  const dir = tempDir('partition-bad');
-  t.teardown(dir.remove);
-  const input = join(dir.path, 'in.dat');
+  const dir = testDir(t, 'partition-bad');
+  const input = join(dir, 'in.dat');
   await gensort(input, { records: 100 });
-  const out = join(dir.path, 'parts');
+  const out = join(dir, 'parts');
   const usage: Array<[string[], RegExp]> = [
     [['partition', input, '--out', out], /partition needs --parts P/],
     [['partition', input, '--parts', '4'], /partition needs --out DIR/],
@@ -110,12 +106,8 @@ test('bad arguments and bad splitter files: clear messages, exit 2', async (t) =
     [['partition', input, '--parts', '4', '--out', out, '--key-space', 'utf8'], /--key-space must be binary or ascii, got 'utf8'/],
     [['partition', '--parts', '4', '--out', out], /partition needs exactly one input/],
   ];
-  for (const [args, message] of usage) {
-    const run = tool('flyer-sort', args);
-    t.is(run.code, 2, args.join(' '));
-    t.regex(run.stderr, message);
-  }
-  const shortSplitters = join(dir.path, 'short.bin');
+  expectToolFailures(t, 'flyer-sort', 2, usage);
+  const shortSplitters = join(dir, 'short.bin');
   writeFileSync(shortSplitters, Buffer.alloc(15));
   const run = tool('flyer-sort', ['partition', input, '--parts', '4', '--out', out, '--splitters', shortSplitters]);
   t.is(run.code, 2);

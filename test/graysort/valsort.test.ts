@@ -5,12 +5,11 @@ import test from 'ava';
 import { gensort } from '../../system/graysort/gensort.ts';
 import { decodeSummaries, decodeSummary } from '../../system/graysort/summary.ts';
 import { concatSummaries, expectValidSort, valsort, valsortSummaries } from '../../system/graysort/valsort.ts';
-import { RECORD_BYTES, referenceSort, tempDir, tool } from './helpers.ts';
+import { expectToolFailures, RECORD_BYTES, referenceSort, testDir, tool } from './helpers.ts';
 
 test('an unsorted gensort file: first unordered record, count, checksum, exit 1', async (t) => {
-  const dir = tempDir('valsort-unsorted');
-  t.teardown(dir.remove);
-  const file = join(dir.path, 'in.dat');
+  const dir = testDir(t, 'valsort-unsorted');
+  const file = join(dir, 'in.dat');
   const gen = await gensort(file, { records: 10 });
   t.is(gen.checksumHex, '55fea8a1a');
   const run = tool('flyer-valsort', [file]);
@@ -27,10 +26,9 @@ test('an unsorted gensort file: first unordered record, count, checksum, exit 1'
 });
 
 test('a sorted file: SUCCESS, no duplicates, the input checksum, exit 0; -q prints nothing', async (t) => {
-  const dir = tempDir('valsort-sorted');
-  t.teardown(dir.remove);
-  const file = join(dir.path, 'in.dat');
-  const sorted = join(dir.path, 'sorted.dat');
+  const dir = testDir(t, 'valsort-sorted');
+  const file = join(dir, 'in.dat');
+  const sorted = join(dir, 'sorted.dat');
   const gen = await gensort(file, { records: 5000 });
   writeFileSync(sorted, referenceSort(readFileSync(file)));
   const run = tool('flyer-valsort', [sorted]);
@@ -49,9 +47,8 @@ test('a sorted file: SUCCESS, no duplicates, the input checksum, exit 0; -q prin
 });
 
 test('duplicate keys are counted, not errors', async (t) => {
-  const dir = tempDir('valsort-dups');
-  t.teardown(dir.remove);
-  const file = join(dir.path, 'in.dat');
+  const dir = testDir(t, 'valsort-dups');
+  const file = join(dir, 'in.dat');
   await gensort(file, { records: 1000 });
   const buf = referenceSort(readFileSync(file));
   // Three runs of equal keys: records 10-11 (1 duplicate), 500-503 (3 duplicates), 998-999 (1).
@@ -67,9 +64,8 @@ test('duplicate keys are counted, not errors', async (t) => {
 });
 
 test('-i compares ASCII keys case-insensitively', async (t) => {
-  const dir = tempDir('valsort-case');
-  t.teardown(dir.remove);
-  const file = join(dir.path, 'in.dat');
+  const dir = testDir(t, 'valsort-case');
+  const file = join(dir, 'in.dat');
   const rec = (key: string): Buffer => Buffer.from(key.padEnd(98, ' ') + '\r\n', 'latin1');
   writeFileSync(file, Buffer.concat([rec('apple'), rec('Banana'), rec('cherry')]));
   t.is(tool('flyer-valsort', [file]).code, 1, 'bytes: "a" (0x61) > "B" (0x42)');
@@ -78,17 +74,16 @@ test('-i compares ASCII keys case-insensitively', async (t) => {
 });
 
 test('-o writes a 280-byte summary; -s validates concatenated summaries like the whole file', async (t) => {
-  const dir = tempDir('valsort-summary');
-  t.teardown(dir.remove);
-  const file = join(dir.path, 'in.dat');
+  const dir = testDir(t, 'valsort-summary');
+  const file = join(dir, 'in.dat');
   const gen = await gensort(file, { records: 20_000 });
   const sorted = referenceSort(readFileSync(file));
   const cuts = [0, 7000, 7001, 20_000];
   const sums: string[] = [];
   for (let i = 0; i + 1 < cuts.length; i++) {
-    const part = join(dir.path, `part${i}.dat`);
+    const part = join(dir, `part${i}.dat`);
     writeFileSync(part, sorted.subarray(cuts[i]! * RECORD_BYTES, cuts[i + 1]! * RECORD_BYTES));
-    sums.push(join(dir.path, `part${i}.sum`));
+    sums.push(join(dir, `part${i}.sum`));
     const report = await valsort(part, { summaryOut: sums[i]! });
     t.true(report.inOrder);
     const summary = decodeSummary(readFileSync(sums[i]!));
@@ -96,7 +91,7 @@ test('-o writes a 280-byte summary; -s validates concatenated summaries like the
     t.is(summary.checksum, report.checksum);
     t.deepEqual(summary.firstRecord, sorted.subarray(cuts[i]! * RECORD_BYTES, (cuts[i]! + 1) * RECORD_BYTES));
   }
-  const all = join(dir.path, 'all.sum');
+  const all = join(dir, 'all.sum');
   await concatSummaries(sums, all);
   t.is(decodeSummaries(readFileSync(all)).length, 3);
   const run = tool('flyer-valsort', ['-s', all]);
@@ -106,7 +101,7 @@ test('-o writes a 280-byte summary; -s validates concatenated summaries like the
   t.notThrows(() => expectValidSort(whole, gen.checksum, 20_000n));
 
   // Partitions out of order: the boundary is the first unordered record, at its global index.
-  const swapped = join(dir.path, 'swapped.sum');
+  const swapped = join(dir, 'swapped.sum');
   await concatSummaries([sums[2]!, sums[0]!, sums[1]!], swapped);
   const bad = tool('flyer-valsort', ['-s', swapped]);
   t.is(bad.code, 1);
@@ -116,11 +111,10 @@ test('-o writes a 280-byte summary; -s validates concatenated summaries like the
 });
 
 test('bad input and bad arguments: a clear message and a nonzero exit', async (t) => {
-  const dir = tempDir('valsort-bad');
-  t.teardown(dir.remove);
-  const partial = join(dir.path, 'partial.dat');
+  const dir = testDir(t, 'valsort-bad');
+  const partial = join(dir, 'partial.dat');
   writeFileSync(partial, Buffer.alloc(250));
-  const empty = join(dir.path, 'empty.dat');
+  const empty = join(dir, 'empty.dat');
   writeFileSync(empty, Buffer.alloc(0));
   const cases: Array<[string[], RegExp]> = [
     [[], /expected one FILE_NAME/],
@@ -128,18 +122,14 @@ test('bad input and bad arguments: a clear message and a nonzero exit', async (t
     [['a', 'b'], /expected one FILE_NAME, got 2/],
     [[partial], /250 bytes, not a multiple of the 100-byte record size/],
     [[empty], /holds no records/],
-    [[join(dir.path, 'missing.dat')], /can't open .*missing\.dat/],
+    [[join(dir, 'missing.dat')], /can't open .*missing\.dat/],
     [['-s', partial], /not a non-empty multiple of the 280-byte summary size/],
     [['-t0', partial], /thread count must be 1\.\.1024/],
     [['-o'], /-o needs a value/],
   ];
-  for (const [args, message] of cases) {
-    const run = tool('flyer-valsort', args);
-    t.is(run.code, 1, `valsort ${args.join(' ')}`);
-    t.regex(run.stderr, message, `valsort ${args.join(' ')}`);
-  }
+  expectToolFailures(t, 'flyer-valsort', 1, cases);
   await t.throwsAsync(valsort(partial), { message: /FLYER_ERR_SORT_INVALID_INPUT/ });
-  await t.throwsAsync(valsort(join(dir.path, 'missing.dat')), { message: /FLYER_ERR_SORT_TOOL_FAILED: .*can't open/ });
+  await t.throwsAsync(valsort(join(dir, 'missing.dat')), { message: /FLYER_ERR_SORT_TOOL_FAILED: .*can't open/ });
 });
 
 test('gensort: bad arguments give a clear message and exit 1', (t) => {
@@ -152,10 +142,6 @@ test('gensort: bad arguments give a clear message and exit 1', (t) => {
     [['10', '/nonexistent-dir/x.dat'], /can't create \/nonexistent-dir\/x\.dat/],
     [['-b340282366920938463463374607431768211455', '2', '/dev/null'], /exceeds 2\^128/],
   ];
-  for (const [args, message] of cases) {
-    const run = tool('flyer-gensort', args);
-    t.is(run.code, 1, `gensort ${args.join(' ')}`);
-    t.regex(run.stderr, message, `gensort ${args.join(' ')}`);
-  }
+  expectToolFailures(t, 'flyer-gensort', 1, cases);
   t.is(tool('flyer-gensort', ['10', '/dev/null,buf,trans=100m']).code, 0, 'SUMP file options are accepted');
 });

@@ -1,9 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { clusterUp, FLYER, runFlyer, tempClusterDir, type FlyerRun } from '../cluster/helpers.ts';
+import { clusterUp, runFlyer, tempClusterDir } from '../cluster/helpers.ts';
 
 // One local cluster for the file: starting one takes seconds.
 test.serial('GraySort on a local cluster sorts for real and passes valsort; a full scratch disk fails it loudly', async (t) => {
@@ -44,8 +44,8 @@ test.serial('GraySort on a local cluster sorts for real and passes valsort; a fu
       // Already gone.
     }
   });
-  const full = await runWithTmp(small, ['workload', 'run', 'graysort', '--cluster', dir, '--clients', '2', '--param', 'total_bytes=40000000',
-    '--param', 'partitions=4', '--out', join(reports, 'full')]);
+  const full = await runFlyer(['workload', 'run', 'graysort', '--cluster', dir, '--clients', '2', '--param', 'total_bytes=40000000',
+    '--param', 'partitions=4', '--out', join(reports, 'full')], { timeoutMs: 300_000, env: { ...process.env, TMPDIR: small } });
   t.not(full.code, 0);
   t.regex(full.stderr, /No space left|DISK_FULL|SORT_|ENOSPC/i, full.stderr);
   t.false(existsSync(join(reports, 'full', 'run.json')), 'no report for a run that did not finish');
@@ -68,20 +68,3 @@ test.serial('a workload pointed at a missing or stopped cluster says so and writ
   t.regex(stopped.stderr, /is the cluster running\?/);
   t.false(existsSync(join(reports, 'r2', 'run.json')));
 });
-
-function runWithTmp(tmp: string, args: readonly string[]): Promise<FlyerRun> {
-  const startedMs = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FLYER, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - startedMs });
-    });
-  });
-}

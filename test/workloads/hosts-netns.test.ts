@@ -1,9 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { runFlyer, type FlyerRun } from '../cluster/helpers.ts';
+import { runFlyer, runToCompletion, type FlyerRun } from '../cluster/helpers.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const NETNS = join(root, 'scripts', 'netns-hosts.sh');
@@ -60,19 +60,7 @@ test.serial('hosts mode: an unreachable host and a bad hosts file give clear err
   t.not(status.code, 0, 'nothing of the failed cluster runs');
 });
 
+/** A zx script, run from the repository root as `npx zx` would. */
 function zx(args: readonly string[]): Promise<FlyerRun> {
-  const startedMs = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'node_modules', 'zx', 'build', 'cli.js'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - startedMs });
-    });
-  });
+  return runToCompletion(process.execPath, [join(root, 'node_modules', 'zx', 'build', 'cli.js'), ...args], { cwd: root, timeoutMs: 300_000 });
 }

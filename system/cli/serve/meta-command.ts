@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { DurableKv } from '../../env/kv-durable.ts';
-import { createRealEnv } from '../../real/real-env.ts';
+import { createRealEnv, type RealEnv } from '../../real/real-env.ts';
 import { StorageClient } from '../../services/client/storage-client.ts';
 import { StorageFileOps } from '../../services/fs/storage-file-ops.ts';
 import { latestTable } from '../../services/meta/chain-allocator.ts';
@@ -11,11 +10,12 @@ import { MgmtdClient } from '../../services/mgmtd/mgmtd-client.ts';
 import { registerUntilReachable } from '../../services/mgmtd/register-until-reachable.ts';
 import { configError } from '../config/config-table.ts';
 import type { NodeConfig } from '../node-config.ts';
+import { durableKvs, type DurableKvs } from './durable-kvs.ts';
+import { mgmtdClientOptions, registerRetryNs } from './mgmtd-client-config.ts';
 import { realEnvBase } from './peer-book.ts';
-import { parsePid } from './pid-flag.ts';
-import { runServiceProcess } from './service-process.ts';
+import { registerServiceCommand } from './service-command.ts';
+import type { ServingService } from './service-process.ts';
 
-const REGISTER_RETRY_NS_DEFAULT = 500_000_000;
 /** 3FS nodes heartbeat every 10 s; local clusters configure less. */
 const HEARTBEAT_INTERVAL_NS_DEFAULT = 10_000_000_000;
 
@@ -28,61 +28,53 @@ const HEARTBEAT_INTERVAL_NS_DEFAULT = 10_000_000_000;
  * [cluster] peers: routing names nodes by id only.
  */
 export function registerMetaCommand(program: Command): void {
-  program.command('meta')
-    .description('run a metadata server from a TOML node config; prints {"ready":true,...} when serving')
-    .requiredOption('--config <file>', 'the node config (TOML: [node], [cluster] mgmtd and peers (the storage nodes), optional [meta], [meta.root_layout], [mgmtd_client])')
-    .option('--exit-with-pid <pid>', 'exit when that process is gone (test clusters)')
-    .action(async (flags: { config: string; exitWithPid?: string }) => {
-      const kvs: DurableKv[] = [];
-      await runServiceProcess({
-        role: 'meta',
-        configPath: flags.config,
-        ...(flags.exitWithPid !== undefined ? { exitWithPid: parsePid(flags.exitWithPid) } : {}),
+  registerServiceCommand(program, {
+    role: 'meta',
+    description: 'run a metadata server from a TOML node config; prints {"ready":true,...} when serving',
+    configHelp: 'the node config (TOML: [node], [cluster] mgmtd and peers (the storage nodes), optional [meta], [meta.root_layout], [mgmtd_client])',
+    process: () => {
+      const kvs = durableKvs();
+      return {
         createEnv: (config) => {
           if (config.mgmtd.length === 0) configError('cluster.mgmtd must name at least one manager ("id=host:port")');
           if (config.targets.length > 0) configError('a meta server has no [[storage.targets]]');
-          return createRealEnv({
-            ...realEnvBase(config),
-            kvFactory: async (name, env) => {
-              const kv = await DurableKv.open(env.disk, name);
-              kvs.push(kv);
-              return kv;
-            },
-          });
+          return createRealEnv({ ...realEnvBase(config), kvFactory: kvs.kvFactory });
         },
-        serve: async (env, config, stopping) => {
-          const mgmtd = MgmtdClient.start(env, { managers: config.mgmtd.map((m) => m.id), ...clientTuning(config) });
-          let service: MetaService | undefined;
-          try {
-            await registerUntilReachable(env, mgmtd, 'META', { retryNs: config.mgmtdClient.registerRetryNs ?? REGISTER_RETRY_NS_DEFAULT, signal: stopping });
-            // The first snapshot now, not one poll interval later: creates need the chain tables.
-            await mgmtd.refresh();
-            mgmtd.startHeartbeats({ type: 'META', intervalNs: config.meta.heartbeatIntervalNs ?? HEARTBEAT_INTERVAL_NS_DEFAULT });
-            const storage = new StorageClient(env, { clientId: env.nodeId, routing: mgmtd });
-            const { heartbeatIntervalNs: _heartbeat, ...options } = config.meta;
-            service = await MetaService.start(env, { ...options, routing: mgmtd, chunks: new StorageFileOps(storage, mgmtd) });
-          } catch (error) {
-            mgmtd.stop();
-            throw error;
-          }
-          const rootTable = await rootTableState(mgmtd, service);
-          if (rootTable !== 'present') {
-            env.log.warn('the root layout\'s chain table is not in routing yet: creating files fails with META_INVALID_LAYOUT until it is uploaded', { rootTable });
-          }
-          const running = service;
-          return {
-            ready: { rootTable },
-            // Stop the loops and the manager client, then close the KV: every acknowledged commit is
-            // already synced, closing only releases the log file.
-            stop: async () => {
-              running.stop();
-              mgmtd.stop();
-              for (const kv of kvs) await kv.close().catch(() => undefined);
-            },
-          };
-        },
-      });
-    });
+        serve: (env, config, stopping) => serveMeta(env, config, stopping, kvs),
+      };
+    },
+  });
+}
+
+async function serveMeta(env: RealEnv, config: NodeConfig, stopping: AbortSignal, kvs: DurableKvs): Promise<ServingService> {
+  const mgmtd = MgmtdClient.start(env, mgmtdClientOptions(config));
+  let service: MetaService | undefined;
+  try {
+    await registerUntilReachable(env, mgmtd, 'META', { retryNs: registerRetryNs(config), signal: stopping });
+    // The first snapshot now, not one poll interval later: creates need the chain tables.
+    await mgmtd.refresh();
+    mgmtd.startHeartbeats({ type: 'META', intervalNs: config.meta.heartbeatIntervalNs ?? HEARTBEAT_INTERVAL_NS_DEFAULT });
+    const storage = new StorageClient(env, { clientId: env.nodeId, routing: mgmtd });
+    const { heartbeatIntervalNs: _heartbeat, ...options } = config.meta;
+    service = await MetaService.start(env, { ...options, routing: mgmtd, chunks: new StorageFileOps(storage, mgmtd) });
+  } catch (error) {
+    mgmtd.stop();
+    throw error;
+  }
+  const rootTable = await rootTableState(mgmtd, service);
+  if (rootTable !== 'present') {
+    env.log.warn('the root layout\'s chain table is not in routing yet: creating files fails with META_INVALID_LAYOUT until it is uploaded', { rootTable });
+  }
+  const running = service;
+  return {
+    ready: { rootTable },
+    // Stop the loops and the manager client, then close the KV.
+    stop: async () => {
+      running.stop();
+      mgmtd.stop();
+      await kvs.closeAll();
+    },
+  };
 }
 
 /**
@@ -98,12 +90,4 @@ async function rootTableState(mgmtd: MgmtdClient, service: MetaService): Promise
   } catch {
     return 'missing';
   }
-}
-
-function clientTuning(config: NodeConfig): { refreshIntervalNs?: number; callTimeoutNs?: number } {
-  const { refreshIntervalNs, callTimeoutNs } = config.mgmtdClient;
-  return {
-    ...(refreshIntervalNs !== undefined ? { refreshIntervalNs } : {}),
-    ...(callTimeoutNs !== undefined ? { callTimeoutNs } : {}),
-  };
 }

@@ -1,52 +1,41 @@
 import type { Command } from 'commander';
-import { DurableKv } from '../../env/kv-durable.ts';
 import { createRealEnv } from '../../real/real-env.ts';
 import { MgmtdService } from '../../services/mgmtd/mgmtd-service.ts';
 import { resolveMgmtdOptions } from '../../services/mgmtd/mgmtd-options.ts';
 import { FlyerError } from '../../env/errors.ts';
+import { durableKvs } from './durable-kvs.ts';
 import { realEnvBase } from './peer-book.ts';
-import { runServiceProcess } from './service-process.ts';
-import { parsePid } from './pid-flag.ts';
+import { registerServiceCommand } from './service-command.ts';
 
 /**
  * `flyer mgmtd --config F`: the cluster manager as an OS process, its state in the embedded durable KV
  * (DurableKv: a write-ahead log under data_dir/kv/).
  */
 export function registerMgmtdCommand(program: Command): void {
-  program.command('mgmtd')
-    .description('run a cluster manager (mgmtd) from a TOML node config; prints {"ready":true,...} when serving')
-    .requiredOption('--config <file>', 'the node config (TOML: [node], optional [cluster] and [mgmtd])')
-    .option('--exit-with-pid <pid>', 'exit when that process is gone (test clusters)')
-    .action(async (flags: { config: string; exitWithPid?: string }) => {
-      const kvs: DurableKv[] = [];
-      await runServiceProcess({
-        role: 'mgmtd',
-        configPath: flags.config,
-        ...(flags.exitWithPid !== undefined ? { exitWithPid: parsePid(flags.exitWithPid) } : {}),
+  registerServiceCommand(program, {
+    role: 'mgmtd',
+    description: 'run a cluster manager (mgmtd) from a TOML node config; prints {"ready":true,...} when serving',
+    configHelp: 'the node config (TOML: [node], optional [cluster] and [mgmtd])',
+    process: () => {
+      const kvs = durableKvs();
+      return {
         createEnv: (config) => {
           checkOptions(config.mgmtdOptions);
-          return createRealEnv({
-            ...realEnvBase(config),
-            kvFactory: async (name, env) => {
-              const kv = await DurableKv.open(env.disk, name);
-              kvs.push(kv);
-              return kv;
-            },
-          });
+          return createRealEnv({ ...realEnvBase(config), kvFactory: kvs.kvFactory });
         },
         serve: async (env, config) => {
           const service = await MgmtdService.start(env, config.mgmtdOptions);
           return {
-            // The manager has no final heartbeat to send: stop its loops, then close the KV (every
-            // acknowledged commit is already synced; this only releases the file).
+            // The manager has no final heartbeat to send: stop its loops, then close the KV.
             stop: async () => {
               service.stop();
-              for (const kv of kvs) await kv.close().catch(() => undefined);
+              await kvs.closeAll();
             },
           };
         },
-      });
-    });
+      };
+    },
+  });
 }
 
 /** Cross-field rules (extend interval below lease length, ...) checked before anything starts. */

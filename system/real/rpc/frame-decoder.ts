@@ -27,6 +27,11 @@ export interface FrameDecoderOptions {
    * its caller gave a buffer (CallOptions.receiveInto). Undefined, or too small: its own buffer.
    */
   readonly tailDestination?: (requestId: number, tailBytes: number) => Uint8Array | undefined;
+  /**
+   * The same for requests (a server's side): where the raw tail of an incoming request should be
+   * received (chunk writes land in a pooled, 4 KiB-aligned buffer the chunk engine writes from).
+   */
+  readonly requestTailDestination?: (tailBytes: number) => Uint8Array | undefined;
 }
 
 /** A large body being read in place (direct reads). */
@@ -83,6 +88,7 @@ export class FrameDecoder {
   #direct: DirectBody | undefined;
   #readScratch: Buffer | undefined;
   readonly #tailDestination: FrameDecoderOptions['tailDestination'];
+  readonly #requestTailDestination: FrameDecoderOptions['requestTailDestination'];
   readonly #headScratch = new Uint8Array(BODY_HEADER_BYTES + MESSAGE_LENGTH_BYTES);
 
   constructor(options: FrameDecoderOptions) {
@@ -91,6 +97,7 @@ export class FrameDecoder {
       `maxFrameBytes must be an integer above ${FRAME_HEADER_BYTES}, got ${this.#maxFrameBytes}`);
     this.#onEvent = options.onEvent;
     this.#tailDestination = options.tailDestination;
+    this.#requestTailDestination = options.requestTailDestination;
   }
 
   /**
@@ -171,26 +178,27 @@ export class FrameDecoder {
   }
 
   /**
-   * A large reply with a raw tail whose caller gave a buffer: once its head (body header and message)
-   * is buffered, moves the head aside and the start of the tail into the caller's buffer, and returns
-   * the rest of that buffer for the next read. WAIT while the head is still incomplete; undefined when
-   * the frame does not qualify, and the whole body is read into its own buffer instead.
+   * A large reply with a raw tail whose caller gave a buffer (or a request whose server gave one): once
+   * its head (body header and message) is buffered, moves the head aside and the start of the tail into
+   * that buffer, and returns the rest of it for the next read. WAIT while the head is still incomplete;
+   * undefined when the frame does not qualify, and the whole body is read into its own buffer instead.
    */
   #startLanding(): Uint8Array | typeof WAIT | undefined {
-    if (this.#tailDestination === undefined) return undefined;
+    if (this.#tailDestination === undefined && this.#requestTailDestination === undefined) return undefined;
     const fixedBytes = BODY_HEADER_BYTES + MESSAGE_LENGTH_BYTES;
     if (this.#bufferedBytes < fixedBytes) return WAIT;
     const fixed = this.#peek(fixedBytes, this.#headScratch);
     const view = new DataView(fixed.buffer, fixed.byteOffset, fixedBytes);
-    const replyWithTail = (view.getUint16(6, true) & FrameFlags.rawTail) !== 0 && fixed[1] === FrameKind.responseOk;
+    const kind = fixed[1];
+    const landable = (view.getUint16(6, true) & FrameFlags.rawTail) !== 0 && (kind === FrameKind.responseOk || kind === FrameKind.request);
     const requestId = suspectRequestId(fixed);
     const headBytes = fixedBytes + view.getUint32(BODY_HEADER_BYTES, true);
     // Anything odd (a bad version, a message running past the body) is left to the whole-body path,
     // which reports it.
-    if (!replyWithTail || requestId === 0 || headBytes >= this.#bodyLengthBytes) return undefined;
+    if (!landable || requestId === 0 || headBytes >= this.#bodyLengthBytes) return undefined;
     if (this.#bufferedBytes < headBytes) return WAIT;
     const tailBytes = this.#bodyLengthBytes - headBytes;
-    const destination = this.#tailDestination(requestId, tailBytes);
+    const destination = kind === FrameKind.request ? this.#requestTailDestination?.(tailBytes) : this.#tailDestination?.(requestId, tailBytes);
     if (destination === undefined || destination.length < tailBytes) return undefined;
     const tail = destination.subarray(0, tailBytes);
     // Views of received chunks stay valid: chunks are never written again once pushed.
@@ -205,6 +213,26 @@ export class FrameDecoder {
     }
     this.#direct = { body: tail, filled, crc, head, requestId };
     return tail.subarray(filled);
+  }
+
+  /**
+   * For sockets without direct reads (a server's: Node gives accepted sockets no `onread`): a chunk the
+   * socket allocated goes where a direct read would have put it. Bytes of a large body or a landing
+   * tail are copied into its own buffer as they come (one copy, as gathering the chunks cost), so the
+   * chunk is garbage at once; anything else is pushed as a view, as {@link push} does.
+   */
+  pushChunk(chunk: Uint8Array): void {
+    for (let at = 0; at < chunk.length && !this.#stopped; ) {
+      const into = this.nextReadBuffer();
+      const count = Math.min(into.length, chunk.length - at);
+      if (this.#direct === undefined) {
+        this.push(chunk.subarray(at, at + count));
+      } else {
+        into.set(chunk.subarray(at, at + count));
+        this.pushRead(count, into);
+      }
+      at += count;
+    }
   }
 
   /** Direct reads: the socket read `nread` bytes into `buffer`, the last one {@link nextReadBuffer} gave. */

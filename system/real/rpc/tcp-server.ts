@@ -4,6 +4,7 @@ import { FlyerError, toFlyerError, type ErrorCode } from '../../env/errors.ts';
 import type { Logger } from '../../env/log.ts';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameKind, type EncodedFrame, type Frame } from './frame.ts';
 import { FrameDecoder, type DecodeEvent } from './frame-decoder.ts';
+import { readBufferPool, type PooledBuffer } from '../chunk-engine/read-pool.ts';
 import type { HandlerTable } from './handler-table.ts';
 import { decodeEnvelope, encodeErrorFrame, FrameWriter, type PeerAddress } from './wire.ts';
 
@@ -95,6 +96,8 @@ class ServerConnection {
   readonly #remote: string;
   #inFlight = 0;
   #peerEnded = false;
+  /** The pooled buffer a request's raw tail is landing in right now, until its frame is decoded. */
+  #landing: PooledBuffer | undefined;
 
   constructor(options: { socket: Socket; server: TcpServerOptions; maxFrameBytes: number; onClose: () => void }) {
     this.#socket = options.socket;
@@ -102,9 +105,13 @@ class ServerConnection {
     this.#maxFrameBytes = options.maxFrameBytes;
     this.#writer = new FrameWriter(this.#socket);
     this.#remote = `${this.#socket.remoteAddress}:${this.#socket.remotePort}`;
-    this.#decoder = new FrameDecoder({ maxFrameBytes: this.#maxFrameBytes, onEvent: (event) => this.#onEvent(event) });
+    this.#decoder = new FrameDecoder({
+      maxFrameBytes: this.#maxFrameBytes,
+      onEvent: (event) => this.#onEvent(event),
+      requestTailDestination: (tailBytes) => this.#lendTail(tailBytes),
+    });
     this.#socket.setNoDelay(true);
-    this.#socket.on('data', (chunk: Buffer) => this.#decoder.push(chunk));
+    this.#socket.on('data', (chunk: Buffer) => this.#decoder.pushChunk(chunk));
     this.#socket.on('end', () => this.#onPeerEnd());
     // Resets and the like are the peer's business; 'close' follows and cleans up.
     this.#socket.on('error', (error) => this.#options.log.debug('rpc connection error', { remote: this.#remote, error: error.message }));
@@ -127,15 +134,36 @@ class ServerConnection {
     if (this.#peerEnded && this.#inFlight === 0 && !this.#socket.destroyed) this.#socket.end();
   }
 
+  /**
+   * Large request tails (chunk writes) land in pooled, 4 KiB-aligned buffers: no buffer to allocate
+   * (and collect) per request, and the chunk engine writes such a payload to disk without a copy.
+   */
+  #lendTail(tailBytes: number): Uint8Array {
+    this.#landing = readBufferPool.take(tailBytes);
+    return this.#landing.bytes;
+  }
+
+  /** The pooled buffer `frame`'s tail landed in, taken off the connection; undefined for any other tail. */
+  #landedTail(frame: Frame): PooledBuffer | undefined {
+    const landing = this.#landing;
+    if (landing === undefined || frame.tail === undefined || frame.tail.buffer !== landing.bytes.buffer) return undefined;
+    this.#landing = undefined;
+    return landing;
+  }
+
   #onEvent(event: DecodeEvent): void {
+    // A tail that landed in a frame that failed its checks is simply left to the garbage collector.
+    if (event.type !== 'frame') this.#landing = undefined;
     switch (event.type) {
-      case 'frame':
+      case 'frame': {
+        const landed = this.#landedTail(event.frame);
         if (event.frame.kind !== FrameKind.request) {
           this.#replyError(event.frame.requestId, new FlyerError('RPC_FRAME_MALFORMED', `server got a frame of kind ${event.frame.kind}, not a request`));
         } else {
-          void this.#dispatch(event.frame);
+          void this.#dispatch(event.frame, landed);
         }
         return;
+      }
       case 'checksum-mismatch':
         this.#options.log.warn('rpc frame checksum mismatch', { remote: this.#remote, bodyLengthBytes: event.bodyLengthBytes });
         this.#replyError(event.suspectRequestId, new FlyerError('RPC_FRAME_CHECKSUM', `body of ${event.bodyLengthBytes} bytes`));
@@ -153,7 +181,7 @@ class ServerConnection {
     }
   }
 
-  async #dispatch(frame: Frame): Promise<void> {
+  async #dispatch(frame: Frame, landed: PooledBuffer | undefined): Promise<void> {
     this.#inFlight++;
     // What the handler lent its reply (pooled read buffers) goes back once the reply frame is written;
     // an error reply carries none of it, so then at once.
@@ -162,7 +190,7 @@ class ServerConnection {
       for (const callback of afterReply.splice(0)) callback();
     };
     try {
-      this.#send(frame.requestId, await this.#handle(frame, (callback) => afterReply.push(callback)), replied);
+      this.#send(frame.requestId, await this.#handle(frame, (callback) => afterReply.push(callback), landed?.release), replied);
     } catch (error) {
       this.#replyError(frame.requestId, toFlyerError(error));
       replied();
@@ -173,7 +201,7 @@ class ServerConnection {
   }
 
   /** Runs the handler and encodes its reply; every failure surfaces as a thrown coded error. */
-  async #handle(frame: Frame, afterReply: (callback: () => void) => void): Promise<EncodedFrame> {
+  async #handle(frame: Frame, afterReply: (callback: () => void) => void, releaseTail: (() => void) | undefined): Promise<EncodedFrame> {
     const envelope = decodeEnvelope(frame.message, frame.tail);
     if (frame.timeoutNs === 0) {
       throw new FlyerError('RPC_DEADLINE_PASSED', `service ${frame.serviceId} method ${frame.methodId} from ${envelope.from}`);
@@ -183,7 +211,9 @@ class ServerConnection {
       throw new FlyerError('RPC_UNKNOWN_METHOD', `service ${frame.serviceId} method ${frame.methodId}`);
     }
     const deadlineNs = this.#options.nowNs() + frame.timeoutNs;
-    const response = await handler({ from: envelope.from, deadlineNs, body: envelope.body, tail: frame.tail, afterReply });
+    const response = await handler({
+      from: envelope.from, deadlineNs, body: envelope.body, tail: frame.tail, afterReply, ...(releaseTail ? { releaseTail } : {}),
+    });
     // Large real payloads in the reply (inline chunk reads) go in the raw tail after the handler's own
     // raw bytes, straight from their buffers: no copy into the encoder. As with bulk tails, the bytes
     // must stay unchanged until the frame is written (a change after encoding fails the peer's CRC check).

@@ -23,6 +23,8 @@ export interface InboundRequest {
   readonly tail: Uint8Array | undefined;
   /** Runs a callback once the reply's frame has been written, or dropped (RequestContext.afterReply). */
   readonly afterReply?: (callback: () => void) => void;
+  /** Present when `tail` landed in a pooled buffer: gives it back (RequestContext.releasePayloads). */
+  readonly releaseTail?: () => void;
 }
 
 export interface OutboundResponse {

@@ -1,5 +1,6 @@
 import { assert, assertNonNegativeInteger } from '../../env/assert.ts';
 import { decodeMessage, encodeMessage } from '../../env/codec.ts';
+import { concatBytes } from '../../env/concat-bytes.ts';
 import type { InodeId } from './types.ts';
 
 /**
@@ -32,16 +33,6 @@ const IDEM = prefix('IDEM');
 const GCQU = prefix('GCQU');
 const MSRV = prefix('MSRV');
 const IDAL = prefix('IDAL');
-
-function join(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 const TWO_32 = 2 ** 32;
 
@@ -86,25 +77,25 @@ export function prefixEnd(bytes: Uint8Array): Uint8Array {
       return out.subarray(0, i + 1);
     }
   }
-  return join(out, new Uint8Array([0xff]));
+  return concatBytes([out, new Uint8Array([0xff])]);
 }
 
 export const keys = {
-  inode: (id: InodeId): Uint8Array => join(INOD, u64le(id)),
-  dirEntry: (parentId: InodeId, name: string): Uint8Array => join(DENT, u64le(parentId), encoder.encode(name)),
-  dirEntries: (parentId: InodeId): Uint8Array => join(DENT, u64le(parentId)),
-  session: (inodeId: InodeId, sessionId: string): Uint8Array => join(INOS, u64le(inodeId), encoder.encode(sessionId)),
-  sessions: (inodeId: InodeId): Uint8Array => join(INOS, u64le(inodeId)),
+  inode: (id: InodeId): Uint8Array => concatBytes([INOD, u64le(id)]),
+  dirEntry: (parentId: InodeId, name: string): Uint8Array => concatBytes([DENT, u64le(parentId), encoder.encode(name)]),
+  dirEntries: (parentId: InodeId): Uint8Array => concatBytes([DENT, u64le(parentId)]),
+  session: (inodeId: InodeId, sessionId: string): Uint8Array => concatBytes([INOS, u64le(inodeId), encoder.encode(sessionId)]),
+  sessions: (inodeId: InodeId): Uint8Array => concatBytes([INOS, u64le(inodeId)]),
   allSessions: (): Uint8Array => INOS,
-  idempotency: (requestId: string): Uint8Array => join(IDEM, encoder.encode(requestId)),
+  idempotency: (requestId: string): Uint8Array => concatBytes([IDEM, encoder.encode(requestId)]),
   allIdempotency: (): Uint8Array => IDEM,
   // Wall-clock ns are past 2^53, so queue keys hold microseconds (as 3FS timestamps do).
-  gcEntry: (removedNs: number, inodeId: InodeId): Uint8Array => join(GCQU, u64be(Math.floor(removedNs / 1000)), u64le(inodeId)),
-  gcDueBefore: (ns: number): Uint8Array => join(GCQU, u64be(Math.floor(ns / 1000))),
+  gcEntry: (removedNs: number, inodeId: InodeId): Uint8Array => concatBytes([GCQU, u64be(Math.floor(removedNs / 1000)), u64le(inodeId)]),
+  gcDueBefore: (ns: number): Uint8Array => concatBytes([GCQU, u64be(Math.floor(ns / 1000))]),
   gcQueue: (): Uint8Array => GCQU,
-  server: (nodeId: string): Uint8Array => join(MSRV, encoder.encode(nodeId)),
+  server: (nodeId: string): Uint8Array => concatBytes([MSRV, encoder.encode(nodeId)]),
   servers: (): Uint8Array => MSRV,
-  idBlock: (shard: number): Uint8Array => join(IDAL, u64be(shard)),
+  idBlock: (shard: number): Uint8Array => concatBytes([IDAL, u64be(shard)]),
 };
 
 /** The name part of a DENT key. */

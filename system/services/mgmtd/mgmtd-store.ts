@@ -1,5 +1,6 @@
 import { assert } from '../../env/assert.ts';
 import { decodeMessage, encodeMessage } from '../../env/codec.ts';
+import { concatBytes } from '../../env/concat-bytes.ts';
 import type { KvTransaction } from '../../env/kv.ts';
 import type { NodeId } from '../../env/types.ts';
 import type { ChainId, ChainInfo, ChainTable, ChainTableId, NodeType, TargetId } from './types.ts';
@@ -50,16 +51,16 @@ export interface PersistedMgmtdState {
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 const PREFIX = { single: ascii('SING'), node: ascii('NODE'), target: ascii('TGIF'), chain: ascii('CHIF'), table: ascii('CHIT') } as const;
-const LEASE_KEY = concat(PREFIX.single, ascii('MgmtdLease'));
-const ROUTING_VERSION_KEY = concat(PREFIX.single, ascii('RoutingInfoVersion'));
+const LEASE_KEY = concatBytes([PREFIX.single, ascii('MgmtdLease')]);
+const ROUTING_VERSION_KEY = concatBytes([PREFIX.single, ascii('RoutingInfoVersion')]);
 
 export const MgmtdKeys = {
   lease: (): Uint8Array => LEASE_KEY,
   routingVersion: (): Uint8Array => ROUTING_VERSION_KEY,
-  node: (nodeId: NodeId): Uint8Array => concat(PREFIX.node, ascii(nodeId)),
-  target: (targetId: TargetId): Uint8Array => concat(PREFIX.target, u64(targetId)),
-  chain: (chainId: ChainId): Uint8Array => concat(PREFIX.chain, u64(chainId)),
-  table: (tableId: ChainTableId, tableVersion: number): Uint8Array => concat(PREFIX.table, u64(tableId), u64(tableVersion)),
+  node: (nodeId: NodeId): Uint8Array => concatBytes([PREFIX.node, ascii(nodeId)]),
+  target: (targetId: TargetId): Uint8Array => concatBytes([PREFIX.target, u64(targetId)]),
+  chain: (chainId: ChainId): Uint8Array => concatBytes([PREFIX.chain, u64(chainId)]),
+  table: (tableId: ChainTableId, tableVersion: number): Uint8Array => concatBytes([PREFIX.table, u64(tableId), u64(tableVersion)]),
 } as const;
 
 export async function readLease(txn: KvTransaction): Promise<MgmtdLease | undefined> {
@@ -129,16 +130,6 @@ function u64(value: number): Uint8Array {
   const view = new DataView(out.buffer);
   view.setUint32(0, Math.floor(value / 2 ** 32));
   view.setUint32(4, value >>> 0);
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
   return out;
 }
 

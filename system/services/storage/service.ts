@@ -151,7 +151,9 @@ export class StorageService {
     if (this.#writeSlots.waiting >= this.options.queuedRequestsMax) {
       throw new FlyerError('STORAGE_OVERLOADED', `${this.#writeSlots.waiting} writes already wait on ${this.env.nodeId}`);
     }
-    return this.#exactlyOnce(job, () => this.#writeSlots.with(() => this.#updater.run(job)));
+    const result = await this.#exactlyOnce(job, () => this.#writeSlots.with(() => this.#updater.run(job)));
+    releasePayload(context);
+    return result;
   }
 
   /** An update from the predecessor (a live write further down the chain, or resync traffic). */
@@ -173,7 +175,9 @@ export class StorageService {
       ...(forward.ledger !== undefined ? { ledger: forward.ledger } : {}),
     };
     checkPosition(this.#targets, job, forward.key.chainVersion);
-    return this.#exactlyOnce(job, () => this.#updater.run(job));
+    const result = await this.#exactlyOnce(job, () => this.#updater.run(job));
+    releasePayload(context);
+    return result;
   }
 
   /**
@@ -211,6 +215,16 @@ export class StorageService {
       throw new FlyerError('STORAGE_CLIENT_UNKNOWN', `${context.from} is not in the routing's node list`);
     }
   }
+}
+
+/**
+ * After an update succeeded, nothing reads its payload again: the store has written it, the successor
+ * answered (so it had every byte), and only a failed update is kept for re-driving
+ * (unfinished-updates.ts). So the memory it arrived in can take the next request. After a failure the
+ * payload may still be re-driven, and its memory is left to the garbage collector.
+ */
+function releasePayload(context: RequestContext): void {
+  context.releasePayloads?.();
 }
 
 /** Registers a handler that counts outcomes and logs failures that are not coded errors (bugs). */

@@ -17,13 +17,11 @@ export async function localToFlyer(fs: FlyerFs, localPath: string, flyerPath: st
   const handle = await fs.open(flyerPath, { write: true, create: true, truncate: true });
   try {
     const sizeBytes = (await local.stat()).size;
-    await forPieces(sizeBytes, options, async (offset, length) => {
+    await copyInPieces(sizeBytes, 'write', options, async (offset, length) => {
       const buffer = Buffer.allocUnsafe(length);
       const { bytesRead } = await local.read(buffer, 0, length, offset);
       if (bytesRead !== length) throw new Error(`${localPath}: short read at ${offset}`);
       await handle.pwrite(offset, new RealPayload(buffer));
-      options.recorder?.add('write', length);
-      options.onBytes?.(length);
     });
     return sizeBytes;
   } finally {
@@ -38,12 +36,10 @@ export async function flyerToLocal(fs: FlyerFs, flyerPath: string, localPath: st
   const local = await open(localPath, 'w');
   try {
     const sizeBytes = handle.lengthBytes;
-    await forPieces(sizeBytes, options, async (offset, length) => {
+    await copyInPieces(sizeBytes, 'read', options, async (offset, length) => {
       const data = await handle.pread(offset, length);
       if (data.sizeBytes !== length) throw new Error(`${flyerPath}: read ${data.sizeBytes} of ${length} bytes at ${offset}`);
       await local.write(materialize(data), 0, length, offset);
-      options.recorder?.add('read', length);
-      options.onBytes?.(length);
     });
     return sizeBytes;
   } finally {
@@ -52,14 +48,21 @@ export async function flyerToLocal(fs: FlyerFs, flyerPath: string, localPath: st
   }
 }
 
-async function forPieces(sizeBytes: number, options: CopyOptions, body: (offset: number, length: number) => Promise<void>): Promise<void> {
+/**
+ * Runs `copyPiece` over the file in pieces, `inFlight` at a time, and counts each copied piece as Flyer
+ * I/O in `direction` (writes into Flyer, reads out of it) once it is done.
+ */
+async function copyInPieces(sizeBytes: number, direction: 'read' | 'write', options: CopyOptions,
+  copyPiece: (offset: number, length: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < sizeBytes) {
       const offset = next;
       const length = Math.min(options.pieceBytes, sizeBytes - offset);
       next += length;
-      await body(offset, length);
+      await copyPiece(offset, length);
+      options.recorder?.add(direction, length);
+      options.onBytes?.(length);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.inFlight) }, worker));

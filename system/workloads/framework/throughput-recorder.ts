@@ -37,7 +37,10 @@ export class ThroughputRecorder {
   }
 }
 
-/** A series as rate points (amount per second) at bin starts, with zeros for empty bins in between. */
+/**
+ * A series as rate points (amount per second) at bin centres, with zeros for empty bins in between: a
+ * line drawn through centres puts each bin's rate where it happened, not half a bin early.
+ */
 export function toRatePoints(recorded: RecordedSeries, name: string, scale = 1): Array<{ tSec: number; value: number }> {
   const bins = recorded.series[name] ?? [];
   if (bins.length === 0) return [];
@@ -45,7 +48,7 @@ export function toRatePoints(recorded: RecordedSeries, name: string, scale = 1):
   const last = bins[bins.length - 1]![0];
   const perSec = 1e9 / recorded.binNs;
   const points: Array<{ tSec: number; value: number }> = [];
-  for (let bin = 0; bin <= last; bin++) points.push({ tSec: (bin * recorded.binNs) / 1e9, value: ((byBin.get(bin) ?? 0) * perSec) / scale });
+  for (let bin = 0; bin <= last; bin++) points.push({ tSec: ((bin + 0.5) * recorded.binNs) / 1e9, value: ((byBin.get(bin) ?? 0) * perSec) / scale });
   return points;
 }
 

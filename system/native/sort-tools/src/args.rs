@@ -24,3 +24,17 @@ pub fn attached_or_next<'a>(arg: &'a str, rest: &mut impl Iterator<Item = &'a St
         rest.next().map(|s| s.as_str()).ok_or_else(|| format!("{flag} needs a value"))
     }
 }
+
+/// The start gensort and valsort share: `-h`/`--help` prints the usage, bad arguments print the message
+/// and the usage. Either way the command is over, and `Err` carries its exit code (0 and 1, as gensort
+/// 1.5 exits); otherwise `Ok` carries the parsed arguments.
+pub fn parse_or_usage<T>(argv: &[String], tool: &str, usage: &str, parse: impl FnOnce(&[String]) -> Result<T, String>) -> Result<T, i32> {
+    if argv.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{usage}");
+        return Err(0);
+    }
+    parse(argv).map_err(|message| {
+        eprintln!("{tool}: {message}\n{usage}");
+        1
+    })
+}

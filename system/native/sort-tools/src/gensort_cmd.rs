@@ -1,7 +1,7 @@
 //! `flyer-gensort`: gensort 1.5's command line over the generator in record.rs, multi-threaded
 //! (generation is CPU-bound; the writer stays sequential so the file is written in order).
 
-use crate::args::{attached_or_next, parse_threads, parse_u128};
+use crate::args::{attached_or_next, parse_or_usage, parse_threads, parse_u128};
 use crate::crc32::crc32;
 use crate::fileio::strip_sump_options;
 use crate::memory::AlignedBuf;
@@ -92,16 +92,9 @@ pub fn generate_file(a: &GensortArgs) -> std::io::Result<u128> {
 
 /// The whole command; returns the process exit code.
 pub fn main(argv: &[String]) -> i32 {
-    if argv.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return 0;
-    }
-    let args = match parse(argv) {
+    let args = match parse_or_usage(argv, "flyer gensort", USAGE, parse) {
         Ok(a) => a,
-        Err(message) => {
-            eprintln!("flyer gensort: {message}\n{USAGE}");
-            return 1;
-        }
+        Err(exit_code) => return exit_code,
     };
     match generate_file(&args) {
         Ok(checksum) => {

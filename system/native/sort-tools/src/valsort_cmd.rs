@@ -2,7 +2,7 @@
 //! order, counts duplicate keys and sums the records' CRC-32s (which must equal gensort -c of the
 //! input), or (-s) checks a file of concatenated summaries written by -o, one per output partition.
 
-use crate::args::{attached_or_next, parse_threads};
+use crate::args::{attached_or_next, parse_or_usage, parse_threads};
 use crate::fileio::{create_output, open_records, read_at, strip_sump_options};
 use crate::pipeline::{default_threads, ordered_blocks};
 use crate::record::RECORD_BYTES;
@@ -120,16 +120,9 @@ pub fn report(s: &Summary, quiet: bool, err: &mut impl Write) -> i32 {
 }
 
 pub fn main(argv: &[String]) -> i32 {
-    if argv.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return 0;
-    }
-    let args = match parse(argv) {
+    let args = match parse_or_usage(argv, "flyer valsort", USAGE, parse) {
         Ok(a) => a,
-        Err(message) => {
-            eprintln!("flyer valsort: {message}\n{USAGE}");
-            return 1;
-        }
+        Err(exit_code) => return exit_code,
     };
     let summary = if args.summaries_in {
         summarize_summaries(&args.path, args.compare)

@@ -1,7 +1,7 @@
 //! Slot allocation with space reservation, trimming, and the space report.
 use std::path::Path;
 
-use super::{Options, State};
+use super::{Engine, Options, State};
 use crate::alloc::class_allocator::SlotRun;
 use crate::crc32c;
 use crate::errors::{Code, EngineError, Result};
@@ -9,6 +9,23 @@ use crate::ffi_types::{FceSpace, SPACE_HW_CRC, SPACE_LOW};
 use crate::io::data_files::DataFiles;
 use crate::sys;
 use crate::types::{Position, SizeClass};
+
+impl Engine {
+    /// The fallocate `State::allocate_deferring` left to an update's pool job, run without the state
+    /// lock. Should the file system be full, the careful path runs under the lock: trim free reserved
+    /// slots, then reserve the single slot.
+    pub fn reserve_deferred(&self, pos: Position, run: SlotRun) -> Result<()> {
+        match self.files.reserve(pos.class, run.start, run.count) {
+            Ok(()) => {
+                // Slots of the run allocated meanwhile are reserved by this fallocate too.
+                self.lock_state().allocs[pos.class.index()].mark_reserved(run);
+                Ok(())
+            }
+            Err(e) if e.code == Code::NoSpace => self.lock_state().reserve_for(&self.files, &self.options, pos),
+            Err(e) => Err(e),
+        }
+    }
+}
 
 impl State {
     pub fn reserved_bytes(&self) -> u64 {
@@ -38,27 +55,56 @@ impl State {
         if self.allocs[class.index()].is_reserved(index) {
             return Ok(pos);
         }
-        match self.reserve_for(files, options, pos) {
-            Ok(()) => Ok(pos),
-            Err(e) => {
-                let punch = self.allocs[class.index()].free(index);
-                if let Some(run) = punch {
-                    files.punch(class, run.start * class.slot_bytes(), run.count * class.slot_bytes());
-                }
-                Err(e)
-            }
-        }
+        self.reserve_or_free(files, options, pos).map(|()| pos)
     }
 
-    fn reserve_for(&mut self, files: &DataFiles, options: &Options, pos: Position) -> Result<()> {
+    /// Allocates a slot as `allocate` does, except that the fallocate an unreserved slot needs is left
+    /// to the caller (`Engine::reserve_deferred`, on a pool thread, without the state lock): fallocate
+    /// waits for the file system's journal, up to tens of milliseconds while it commits, and updates
+    /// are planned on the event loop's thread holding the lock every other call needs. Under capacity
+    /// pressure it reserves here after all, the careful way (trim first, then a single slot).
+    pub fn allocate_deferring(&mut self, files: &DataFiles, options: &Options, class: SizeClass) -> Result<(Position, Option<SlotRun>)> {
+        let index = self.allocs[class.index()].allocate();
+        let pos = Position { class, index };
+        if self.allocs[class.index()].is_reserved(index) {
+            return Ok((pos, None));
+        }
+        let max_slots = self.reservable_slots(options, class.slot_bytes());
+        if max_slots == 0 {
+            return self.reserve_or_free(files, options, pos).map(|()| (pos, None));
+        }
+        Ok((pos, Some(self.allocs[class.index()].reservable_run(index, max_slots))))
+    }
+
+    /// Reserves the just allocated `pos`, or frees it again and says why not.
+    fn reserve_or_free(&mut self, files: &DataFiles, options: &Options, pos: Position) -> Result<()> {
+        let class = pos.class;
+        self.reserve_for(files, options, pos).inspect_err(|_| {
+            let punch = self.allocs[class.index()].free(pos.index);
+            if let Some(run) = punch {
+                files.punch(class, run.start * class.slot_bytes(), run.count * class.slot_bytes());
+            }
+        })
+    }
+
+    /// Slots one fallocate may reserve: `reserve_bytes` worth, within the capacity limit.
+    fn reservable_slots(&self, options: &Options, slot_bytes: u64) -> u64 {
+        let max_slots = (options.reserve_bytes / slot_bytes).max(1);
+        if options.capacity_bytes == 0 {
+            return max_slots;
+        }
+        max_slots.min(options.capacity_bytes.saturating_sub(self.reserved_bytes()) / slot_bytes)
+    }
+
+    /// Reserves `pos` (allocated, maybe reserved meanwhile by an overlapping run), trimming under pressure.
+    pub fn reserve_for(&mut self, files: &DataFiles, options: &Options, pos: Position) -> Result<()> {
         let slot_bytes = pos.class.slot_bytes();
         let mut trimmed = false;
         loop {
-            let mut max_slots = (options.reserve_bytes / slot_bytes).max(1);
-            if options.capacity_bytes > 0 {
-                let room = options.capacity_bytes.saturating_sub(self.reserved_bytes()) / slot_bytes;
-                max_slots = max_slots.min(room);
+            if self.allocs[pos.class.index()].is_reserved(pos.index) {
+                return Ok(());
             }
+            let max_slots = self.reservable_slots(options, slot_bytes);
             if max_slots == 0 {
                 if !trimmed {
                     self.trim(files);

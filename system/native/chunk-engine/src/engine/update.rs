@@ -1,5 +1,6 @@
 //! Pending versions. Planning (validation, version rules, slot choice) runs under the state lock on the
-//! caller's thread; the data I/O runs on the pool; the pending record then goes through group commit.
+//! caller's thread; the data I/O, and the fallocate a new slot may need, run on the pool; the pending
+//! record then goes through group commit.
 //!
 //! Layouts, as in 3FS's engine:
 //! - copy-on-write into a new slot when the write overwrites committed bytes or outgrows the slot: the
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use super::committer::WalItem;
 use super::{Engine, InflightGuard, State, op};
+use crate::alloc::class_allocator::SlotRun;
 use crate::crc32c;
 use crate::errors::{Code, EngineError, Result};
 use crate::io::aligned::AlignedBuf;
@@ -76,6 +78,8 @@ struct Plan {
     pos: Option<Position>,
     /// `pos` was allocated for this update and must be freed if it fails.
     new_slot: bool,
+    /// Slots (from `pos` on) to fallocate before writing, left by planning to the pool job.
+    reserve: Option<SlotRun>,
     new_len: u64,
     overlay_offset: u64,
     data: UpdateData,
@@ -152,12 +156,13 @@ impl Engine {
                 state.check_create_allowed(&self.options, &self.dir)?;
             }
             let (layout, new_len) = choose_layout(&req, entry.and_then(|e| e.committed));
-            let (pos, new_slot) = match layout {
-                Layout::Remove => (None, false),
-                Layout::InPlace { base } | Layout::Shrink { base } => (Some(base.pos), false),
+            let (pos, new_slot, reserve) = match layout {
+                Layout::Remove => (None, false, None),
+                Layout::InPlace { base } | Layout::Shrink { base } => (Some(base.pos), false, None),
                 Layout::Fresh | Layout::CopyOnWrite { .. } => {
                     let class = SizeClass::for_max_size(req.chunk_size_bytes.max(new_len))?;
-                    (Some(state.allocate(&self.files, &self.options, class)?), true)
+                    let (pos, reserve) = state.allocate_deferring(&self.files, &self.options, class)?;
+                    (Some(pos), true, reserve)
                 }
             };
             let pinned = match layout {
@@ -171,7 +176,7 @@ impl Engine {
             }
             state.busy.insert(req.id);
             let overlay_offset = if req.kind == UpdateKind::Truncate { new_len } else { req.offset_bytes };
-            Plan { tag, id: req.id, ver, chain_ver: req.chain_ver, layout, pos, new_slot, new_len, overlay_offset, data: req.data, checksum: req.checksum, pinned }
+            Plan { tag, id: req.id, ver, chain_ver: req.chain_ver, layout, pos, new_slot, reserve, new_len, overlay_offset, data: req.data, checksum: req.checksum, pinned }
         };
         let engine = self.clone();
         pool::spawn(move || run(engine, plan, guard));
@@ -180,9 +185,13 @@ impl Engine {
 }
 
 fn run(engine: Arc<Engine>, plan: Plan, guard: InflightGuard) {
+    let reserved = match (plan.pos, plan.reserve) {
+        (Some(pos), Some(run)) => engine.reserve_deferred(pos, run),
+        _ => Ok(()),
+    };
     let pending = match plan.layout {
         Layout::Remove => Ok(Pending::Remove { ver: plan.ver, chain_ver: plan.chain_ver }),
-        _ => write_version(&engine.files, &plan).map(Pending::Data),
+        _ => reserved.and_then(|()| write_version(&engine.files, &plan).map(Pending::Data)),
     };
     let pending = match pending {
         Ok(p) => p,
