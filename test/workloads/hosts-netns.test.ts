@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { runFlyer, runToCompletion, type FlyerRun } from '../cluster/helpers.ts';
+import { runFlyer } from '../cluster/helpers.ts';
+import { zx } from './zx-run.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const NETNS = join(root, 'scripts', 'netns-hosts.sh');
@@ -59,8 +60,3 @@ test.serial('hosts mode: an unreachable host and a bad hosts file give clear err
   const status = await runFlyer(['cluster', 'status', '--dir', join(dir, 'c2')]);
   t.not(status.code, 0, 'nothing of the failed cluster runs');
 });
-
-/** A zx script, run from the repository root as `npx zx` would. */
-function zx(args: readonly string[]): Promise<FlyerRun> {
-  return runToCompletion(process.execPath, [join(root, 'node_modules', 'zx', 'build', 'cli.js'), ...args], { cwd: root, timeoutMs: 300_000 });
-}

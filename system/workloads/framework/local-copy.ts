@@ -14,18 +14,21 @@ export interface CopyOptions {
 /** Copies a local file into a new Flyer file; returns its size. */
 export async function localToFlyer(fs: FlyerFs, localPath: string, flyerPath: string, options: CopyOptions): Promise<number> {
   const local = await open(localPath, 'r');
-  const handle = await fs.open(flyerPath, { write: true, create: true, truncate: true });
   try {
-    const sizeBytes = (await local.stat()).size;
-    await copyInPieces(sizeBytes, 'write', options, async (offset, length) => {
-      const buffer = Buffer.allocUnsafe(length);
-      const { bytesRead } = await local.read(buffer, 0, length, offset);
-      if (bytesRead !== length) throw new Error(`${localPath}: short read at ${offset}`);
-      await handle.pwrite(offset, new RealPayload(buffer));
-    });
-    return sizeBytes;
+    const handle = await fs.open(flyerPath, { write: true, create: true, truncate: true });
+    try {
+      const sizeBytes = (await local.stat()).size;
+      await copyInPieces(sizeBytes, 'write', options, async (offset, length) => {
+        const buffer = Buffer.allocUnsafe(length);
+        const { bytesRead } = await local.read(buffer, 0, length, offset);
+        if (bytesRead !== length) throw new Error(`${localPath}: short read at ${offset}`);
+        await handle.pwrite(offset, new RealPayload(buffer));
+      });
+      return sizeBytes;
+    } finally {
+      await handle.close();
+    }
   } finally {
-    await handle.close();
     await local.close();
   }
 }
@@ -33,17 +36,20 @@ export async function localToFlyer(fs: FlyerFs, localPath: string, flyerPath: st
 /** Copies a Flyer file into a local file; returns its size. */
 export async function flyerToLocal(fs: FlyerFs, flyerPath: string, localPath: string, options: CopyOptions): Promise<number> {
   const handle = await fs.open(flyerPath, { read: true });
-  const local = await open(localPath, 'w');
   try {
-    const sizeBytes = handle.lengthBytes;
-    await copyInPieces(sizeBytes, 'read', options, async (offset, length) => {
-      const data = await handle.pread(offset, length);
-      if (data.sizeBytes !== length) throw new Error(`${flyerPath}: read ${data.sizeBytes} of ${length} bytes at ${offset}`);
-      await local.write(materialize(data), 0, length, offset);
-    });
-    return sizeBytes;
+    const local = await open(localPath, 'w');
+    try {
+      const sizeBytes = handle.lengthBytes;
+      await copyInPieces(sizeBytes, 'read', options, async (offset, length) => {
+        const data = await handle.pread(offset, length);
+        if (data.sizeBytes !== length) throw new Error(`${flyerPath}: read ${data.sizeBytes} of ${length} bytes at ${offset}`);
+        await local.write(materialize(data), 0, length, offset);
+      });
+      return sizeBytes;
+    } finally {
+      await local.close();
+    }
   } finally {
-    await local.close();
     await handle.close();
   }
 }
