@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { DurableKv } from '../../system/env/kv-durable.ts';
 import { NativeChunkStore, type NativeEngineOptions } from '../../system/real/chunk-engine/index.ts';
+import { growHeapForDataPlane } from '../../system/real/heap-growth.ts';
 import { createRealEnv, type PeerAddress } from '../../system/real/real-env.ts';
 import { MgmtdClient } from '../../system/services/mgmtd/mgmtd-client.ts';
 import type { MgmtdOptions } from '../../system/services/mgmtd/mgmtd-options.ts';
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
       for (const kv of kvs) await kv.close().catch(() => undefined);
     };
   } else {
+    // As `flyer storage` does: room for the young collections that free received socket buffers.
+    growHeapForDataPlane();
     const mgmtd = MgmtdClient.start(env, { managers: config.managers, refreshIntervalNs: 100_000_000, callTimeoutNs: 1_000_000_000 });
     await registerUntilReachable(env, mgmtd, 'STORAGE', { retryNs: 100_000_000 });
     const targets = (config.targets ?? []).map((targetId) => ({ targetId, path: `target-${targetId}` }));

@@ -15,6 +15,7 @@ const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Pr
   [['mgmtd'], async () => (await import('./serve/mgmtd-command.ts')).registerMgmtdCommand],
   [['storage'], async () => (await import('./serve/storage-command.ts')).registerStorageCommand],
   [['meta'], async () => (await import('./serve/meta-command.ts')).registerMetaCommand],
+  [['kv'], async () => (await import('./serve/kv-command.ts')).registerKvCommand],
   [['admin'], async () => (await import('./admin/admin-command.ts')).registerAdminCommands],
   [['cluster'], async () => (await import('./cluster/cluster-command.ts')).registerClusterCommands],
   [['sort', 'partition', 'gensort', 'valsort'], async () => (await import('./graysort-command.ts')).registerGraysortCommands],

@@ -9,6 +9,7 @@ import { ConfigTable, configError } from './config/config-table.ts';
 import {
   engineOptionsOf, metaTuningOf, mgmtdClientTuningOf, mgmtdOptionsOf, storageTuningOf, type MetaTuning, type MgmtdClientTuning, type StorageTuning,
 } from './config/service-options.ts';
+import { kvServiceTuningOf, type KvServiceTuning } from './config/kv-options.ts';
 
 /**
  * A service process's TOML config (3FS configures its services in TOML too). One file per process:
@@ -24,6 +25,7 @@ import {
  * [cluster]
  * mgmtd = ["mgmtd-1=127.0.0.1:9001"]
  * peers = ["storage-2=127.0.0.1:9102"]   # the other service nodes this one calls (chain successors)
+ * kv = ["kv-1=127.0.0.1:9400"]          # optional (meta, mgmtd): keep state on this `flyer kv` server, not embedded
  *
  * [[storage.targets]]             # storage processes only
  * id = 101
@@ -31,7 +33,7 @@ import {
  * ```
  *
  * Optional service tables ([mgmtd], [mgmtd_client], [storage], [storage.forward], [storage.resync],
- * [storage.engine], [meta], [meta.root_layout]) tune the services; see config/service-options.ts for every key. Unknown keys are
+ * [storage.engine], [meta], [meta.root_layout], [kv]) tune the services; see config/service-options.ts for every key. Unknown keys are
  * errors, so a misspelt option never goes unnoticed.
  */
 export interface PeerEntry {
@@ -48,6 +50,8 @@ export interface NodeConfig {
   readonly logLevel: LogLevel;
   readonly mgmtd: readonly PeerEntry[];
   readonly peers: readonly PeerEntry[];
+  /** The KV server whose stores this process uses instead of its embedded ones (at most one). */
+  readonly kv: readonly PeerEntry[];
   /** Target paths are absolute (resolved against dataDir). */
   readonly targets: ReadonlyArray<{ readonly targetId: number; readonly path: string }>;
   readonly mgmtdOptions: MgmtdOptions;
@@ -55,6 +59,8 @@ export interface NodeConfig {
   readonly storage: StorageTuning;
   readonly engine: NativeEngineOptions;
   readonly meta: MetaTuning;
+  /** [kv]: the service options of a `flyer kv` process. */
+  readonly kvService: KvServiceTuning;
   /** The parsed file as it is. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -96,6 +102,8 @@ export function parseNodeConfig(text: string, baseDir: string): NodeConfig {
   node.rejectUnknown();
   const mgmtd = cluster.peers('mgmtd');
   const peers = cluster.peers('peers');
+  const kv = cluster.peers('kv');
+  if (kv.length > 1) configError('cluster.kv names one kv server (several would not share one store)');
   cluster.rejectUnknown();
   const targets = storage.tables('targets').map((t) => {
     const targetId = t.integer('id', { min: 1 });
@@ -115,12 +123,14 @@ export function parseNodeConfig(text: string, baseDir: string): NodeConfig {
     logLevel,
     mgmtd,
     peers,
+    kv,
     targets,
     mgmtdOptions: mgmtdOptionsOf(root.table('mgmtd')),
     mgmtdClient: mgmtdClientTuningOf(root.table('mgmtd_client')),
     storage: storageTuningOf(storage),
     engine,
     meta: metaTuningOf(root.table('meta')),
+    kvService: kvServiceTuningOf(root.table('kv')),
     raw,
   };
   storage.rejectUnknown();
@@ -129,7 +139,7 @@ export function parseNodeConfig(text: string, baseDir: string): NodeConfig {
 }
 
 export function renderNodeConfig(config: {
-  nodeId: string; listen: string; dataDir: string; mgmtd: string[]; peers?: string[]; targets?: Array<{ id: number; path: string }>;
+  nodeId: string; listen: string; dataDir: string; mgmtd: string[]; peers?: string[]; kv?: string[]; targets?: Array<{ id: number; path: string }>;
   metricsPort?: number; logLevel?: LogLevel;
   /** More tables ([mgmtd], [storage] options, ...); a `storage` entry is merged with the targets. */
   extra?: Record<string, Record<string, unknown>>;
@@ -142,7 +152,7 @@ export function renderNodeConfig(config: {
       ...(config.metricsPort !== undefined ? { metrics_port: config.metricsPort } : {}),
       ...(config.logLevel ? { log_level: config.logLevel } : {}),
     },
-    cluster: { mgmtd: config.mgmtd, ...(config.peers ? { peers: config.peers } : {}) },
+    cluster: { mgmtd: config.mgmtd, ...(config.peers ? { peers: config.peers } : {}), ...(config.kv ? { kv: config.kv } : {}) },
     ...extra,
     ...(storage ? { storage } : {}),
   };

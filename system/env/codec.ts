@@ -30,6 +30,8 @@ let syntheticBytesInEncode = 0;
 let outOfBandInEncode: { parts: Uint8Array[]; crc32c: (number | undefined)[]; endBytes: number } | undefined;
 /** The raw section the current decode call resolves out-of-band references against. */
 let rawSectionInDecode: Uint8Array | undefined;
+/** That raw section's CRC32C, when the transport computed it over the bytes as they arrived. */
+let rawCrc32cInDecode: number | undefined;
 /** Where the current decode call places real payloads (the caller's receive buffer), and how much is used. */
 let landingInDecode: { readonly bytes: Uint8Array; usedBytes: number } | undefined;
 
@@ -56,7 +58,7 @@ addExtension({
     const bytes = value instanceof OutOfBandRef ? outOfBandBytes(value) : value;
     const landed = land(bytes);
     if (landed) return new RealPayload(landed);
-    if (value instanceof OutOfBandRef) return new RealPayload(bytes);
+    if (value instanceof OutOfBandRef) return new RealPayload(bytes, wholeRawSectionCrc32c(value));
     return new RealPayload(value instanceof Buffer ? new Uint8Array(value) : value);
   },
 });
@@ -71,6 +73,11 @@ addExtension({
     return new OutOfBandRef(offsetBytes, sizeBytes);
   },
 });
+
+/** The raw section's CRC32C, for the payload that is that whole section (one large chunk write). */
+function wholeRawSectionCrc32c(ref: OutOfBandRef): number | undefined {
+  return ref.offsetBytes === 0 && ref.sizeBytes === rawSectionInDecode?.byteLength ? rawCrc32cInDecode : undefined;
+}
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
@@ -164,9 +171,12 @@ export function encodeMessage(message: unknown, options: EncodeOptions = {}): En
  * Decodes a message; `rawSection` is what out-of-band payload references point into (real mode's frame
  * tail). With `landing` (CallOptions.receiveInto), real payloads are placed in it while they fit; a raw
  * section the transport received into `landing` stays where it is, and copies go after it.
+ * `rawCrc32c`: the raw section's CRC32C as the transport computed it over the received bytes; a
+ * payload that is the whole section carries it (RealPayload.knownCrc32c).
  */
-export function decodeMessage(bytes: Uint8Array, rawSection?: Uint8Array, landing?: Uint8Array): unknown {
+export function decodeMessage(bytes: Uint8Array, rawSection?: Uint8Array, landing?: Uint8Array, rawCrc32c?: number): unknown {
   rawSectionInDecode = rawSection;
+  rawCrc32cInDecode = rawCrc32c;
   landingInDecode = landing === undefined ? undefined : {
     bytes: landing,
     usedBytes: rawSection !== undefined && isWithin(rawSection, landing) ? rawSection.byteOffset - landing.byteOffset + rawSection.byteLength : 0,
@@ -178,6 +188,7 @@ export function decodeMessage(bytes: Uint8Array, rawSection?: Uint8Array, landin
     throw new FlyerError('RPC_FRAME_MALFORMED', `message body does not decode: ${(error as Error).message}`);
   } finally {
     rawSectionInDecode = undefined;
+    rawCrc32cInDecode = undefined;
     landingInDecode = undefined;
   }
 }

@@ -13,9 +13,11 @@ export class RealPayload {
   readonly kind = 'real' as const;
   /**
    * `knownCrc32c`: the CRC32C of `bytes` when whoever made the payload already has it (the chunk engine
-   * verifies a chunk against its stored checksum as it reads it), so the storage service and the frame
-   * encoder need no pass of their own over the bytes. The maker vouches for it; it does not survive a
-   * slice or the wire, and a wrong value makes the receiving end's frame check fail, never passes silently.
+   * verifies a chunk against its stored checksum as it reads it; the RPC transport checksums a received
+   * payload as it lands), so the storage service, the frame encoder and the chunk engine need no pass of
+   * their own over the bytes. The maker vouches for it; it does not survive a slice, and a wrong value
+   * makes the receiving end's frame check fail. A chunk store takes it as verified when it equals a
+   * write's checksum, so only code that computed it over these very bytes may set it.
    */
   constructor(readonly bytes: Uint8Array, readonly knownCrc32c?: number) {}
   get sizeBytes(): number {

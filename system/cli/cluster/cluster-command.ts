@@ -93,8 +93,8 @@ export function registerClusterCommands(program: Command): void {
     .action(async (flags: { dir: string; json?: boolean }) => {
       const status = await clusterStatus({ dir: flags.dir });
       console.log(flags.json ? JSON.stringify(status, null, 2) : statusText(status));
-      // Scripts can wait on it: 0 only when every process runs, every target is SERVING and every meta server answers.
-      if (!status.allServing || status.processes.some((p) => !p.running) || status.meta.some((m) => !m.serving)) process.exitCode = EXIT_FAILED;
+      // Scripts can wait on it: 0 only when every process runs, every target is SERVING and every meta (and kv) server answers.
+      if (!status.allServing || status.processes.some((p) => !p.running) || status.meta.some((m) => !m.serving) || status.kv.some((k) => !k.serving)) process.exitCode = EXIT_FAILED;
     });
 }
 

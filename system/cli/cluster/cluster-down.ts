@@ -11,7 +11,8 @@ export interface ClusterDownResult {
 
 /**
  * `flyer cluster down`: SIGTERM to every process (meta servers first, as they call storage; then storage
- * nodes, so their last heartbeats still reach the manager; the manager last), SIGKILL to any still alive after `timeoutMs`; pid files are removed. Data stays:
+ * nodes, so their last heartbeats still reach the manager; then the manager, and the kv server the meta
+ * servers kept their namespace on), SIGKILL to any still alive after `timeoutMs`; pid files are removed. Data stays:
  * `cluster up` on the same directory restarts the cluster with it.
  */
 export async function clusterDown(options: { readonly dir: string; readonly timeoutMs: number; readonly progress: Progress }): Promise<ClusterDownResult> {
@@ -29,6 +30,6 @@ export async function clusterDown(options: { readonly dir: string; readonly time
       : outcome === 'killed' ? `killed (no exit ${options.timeoutMs} ms after SIGTERM)` : 'was not running';
     options.progress.line(`${node.id}: ${how}`);
   };
-  for (const role of ['meta', 'storage', 'mgmtd'] as const) await Promise.all(manifest.nodes.filter((n) => n.role === role).map(stop));
+  for (const role of ['meta', 'storage', 'mgmtd', 'kv'] as const) await Promise.all(manifest.nodes.filter((n) => n.role === role).map(stop));
   return { outcomes };
 }

@@ -10,7 +10,9 @@ import type { ClusterHost } from './hosts-file.ts';
 
 /**
  * The files of a new local cluster: one manager, N storage nodes and M meta servers on loopback, a
- * balanced chain table, a node config per process. Intervals are scaled down from 3FS's (which suit hundreds of machines):
+ * balanced chain table, a node config per process. With more than one meta server a `flyer kv` server
+ * holds the namespace they share (3FS's meta servers share FoundationDB); a single meta server keeps
+ * it embedded, one process and one round trip fewer. Intervals are scaled down from 3FS's (which suit hundreds of machines):
  * a local cluster should notice a killed process in seconds and become ready in a few, not minutes.
  */
 export interface LocalLayoutOptions {
@@ -24,7 +26,7 @@ export interface LocalLayoutOptions {
   readonly rootLayout?: { readonly chunkSizeBytes: number; readonly stripeSize: number };
   /** Replaces keys of LOCAL_META_TUNING (benchmarks: a GC delay longer than the run). */
   readonly metaTuning?: Readonly<Record<string, unknown>>;
-  /** Manager on basePort, storage-i on basePort + i, meta-j after them; default: free ports picked by the OS. */
+  /** Manager on basePort, storage-i on basePort + i, meta-j after them, then the kv server; default: free ports picked by the OS. */
   readonly basePort?: number;
   readonly exitWithPid?: number;
   /** Place nodes on these hosts instead of loopback (`--hosts FILE`): one storage node per storage host. */
@@ -78,15 +80,21 @@ export async function writeLocalLayout(options: LocalLayoutOptions): Promise<{ m
   const storageIds = Array.from({ length: storageNodes }, (_, i) => `storage-${i + 1}`);
   const plan = generateChainTable({ nodes: storageIds, targetsPerDisk: options.targetsPerNode, replication: options.replication, seed: 1 });
   const metaServers = placement.meta.length;
+  const kvServers = metaServers > 1 ? 1 : 0;
   const rootLayout = options.rootLayout ?? ROOT_LAYOUT_DEFAULT;
-  const ports = options.hosts ? Array.from({ length: 1 + storageNodes + metaServers }, (_, i) => (options.basePort ?? HOSTS_BASE_PORT) + i)
-    : await portsFor(1 + storageNodes + metaServers, options.basePort);
+  const portCount = 1 + storageNodes + metaServers + kvServers;
+  const ports = options.hosts ? Array.from({ length: portCount }, (_, i) => (options.basePort ?? HOSTS_BASE_PORT) + i)
+    : await portsFor(portCount, options.basePort);
   const mgmtd: ClusterNode = { id: 'mgmtd-1', role: 'mgmtd', ...placement.mgmtd, port: ports[0]! };
   const storage: ClusterNode[] = storageIds.map((id, i) => ({
     id, role: 'storage', ...placement.storage[i]!, port: ports[i + 1]!, targets: plan.targets.filter((t) => t.nodeId === id).map((t) => t.targetId),
   }));
   const meta: ClusterNode[] = Array.from({ length: metaServers }, (_, i) => ({
     id: `meta-${i + 1}`, role: 'meta', ...placement.meta[i]!, port: ports[1 + storageNodes + i]!,
+  }));
+  // The kv server sits with the manager: both are the cluster's small control-plane state.
+  const kv: ClusterNode[] = Array.from({ length: kvServers }, () => ({
+    id: 'kv-1', role: 'kv', ...placement.mgmtd, port: ports[1 + storageNodes + metaServers]!,
   }));
   const address = (n: ClusterNode): string => `${n.id}=${n.host}:${n.port}`;
   const write = (node: ClusterNode, text: string): void => {
@@ -106,10 +114,14 @@ export async function writeLocalLayout(options: LocalLayoutOptions): Promise<{ m
       extra: { mgmtd_client: LOCAL_CLIENT_TUNING, storage: LOCAL_STORAGE_TUNING },
     }));
   }
+  for (const node of kv) {
+    write(node, renderNodeConfig({ nodeId: node.id, listen: `${node.host}:${node.port}`, dataDir: dataDir(node), mgmtd: [address(mgmtd)] }));
+  }
   for (const node of meta) {
     write(node, renderNodeConfig({
       // Meta servers call storage (lengths, truncate, statfs, GC), so the storage nodes are their peers.
       nodeId: node.id, listen: `${node.host}:${node.port}`, dataDir: dataDir(node), mgmtd: [address(mgmtd)], peers: storage.map(address),
+      ...(kv.length > 0 ? { kv: kv.map(address) } : {}),
       extra: {
         mgmtd_client: LOCAL_CLIENT_TUNING,
         meta: {
@@ -122,7 +134,7 @@ export async function writeLocalLayout(options: LocalLayoutOptions): Promise<{ m
   const manifest: ClusterManifest = {
     version: 1, launcher: options.hosts ? 'hosts' : 'local', createdAt: new Date().toISOString(),
     layout: { storageNodes, targetsPerNode: options.targetsPerNode, replication: options.replication, metaServers, rootLayout },
-    nodes: [mgmtd, ...storage, ...meta],
+    nodes: [...kv, mgmtd, ...storage, ...meta],
     ...(options.exitWithPid !== undefined ? { exitWithPid: options.exitWithPid } : {}),
   };
   writePlan(clusterPaths.plan(options.dir), plan);

@@ -9,11 +9,13 @@ import { FlyerError } from '../../env/errors.ts';
  *   D/cluster.json          this manifest: nodes, roles, addresses, layout
  *   D/chain-table.json      the chain-table plan uploaded to the manager
  *   D/config/<node>.toml    one node config per process
- *   D/data/<node>/          each node's data directory (KV log, chunk engine targets, meta's namespace)
+ *   D/data/<node>/          each node's data directory (KV log, chunk engine targets, meta's namespace,
+ *                           or the kv server's stores when several meta servers share one)
  *   D/logs/<node>.log       stdout and stderr of each process (JSON log lines)
  *   D/run/<node>.pid        pid of each running process
  */
-export type NodeRole = 'mgmtd' | 'storage' | 'meta';
+/** `kv`: the shared KV server of a cluster with several meta servers (`flyer kv`). */
+export type NodeRole = 'mgmtd' | 'storage' | 'meta' | 'kv';
 
 export interface ClusterNode {
   readonly id: string;

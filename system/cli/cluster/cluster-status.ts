@@ -5,6 +5,7 @@ import { withMgmtd } from '../admin/mgmtd-session.ts';
 import { nodeRows, targetRows } from '../admin/routing-tables.ts';
 import { textTable } from '../text-table.ts';
 import { managersOf, readManifest, type ClusterManifest } from './cluster-manifest.ts';
+import { probeKvServers, type KvProbe } from './kv-probe.ts';
 import { LocalLauncher } from './local-launcher.ts';
 import { probeMetaServers, type MetaProbe } from './meta-probe.ts';
 import { allServing } from './wait-serving.ts';
@@ -18,6 +19,8 @@ export interface ClusterStatus {
   readonly allServing: boolean;
   /** Each meta server's answer to a stat of the root (empty for clusters without meta servers). */
   readonly meta: readonly MetaProbe[];
+  /** Each kv server's answer to a greeting (empty for clusters without one). */
+  readonly kv: readonly KvProbe[];
 }
 
 /** `flyer cluster status`: which processes run, and the manager's view of nodes and targets. */
@@ -29,7 +32,7 @@ export async function clusterStatus(options: { readonly dir: string }): Promise<
     const pid = launcher.running(node);
     return { node: node.id, role: node.role, address: `${node.host}:${node.port}`, pid: pid ?? null, running: pid !== undefined };
   });
-  const base = { dir, processes, meta: [] };
+  const base = { dir, processes, meta: [], kv: await probeKvServers(manifest) };
   if (!processes.some((p) => p.role === 'mgmtd' && p.running)) return { ...base, managerError: 'no manager process is running', allServing: false };
   try {
     const routing = await withMgmtd({ managers: managersOf(manifest) }, (session) => session.routing());
@@ -56,6 +59,9 @@ export function statusText(status: ClusterStatus): string {
   parts.push(textTable(['TARGET', 'NODE', 'CHAIN', 'STATE', 'LOCAL'], targetRows(routing).map((t) => [
     t.targetId, t.nodeId, t.chainId === 0 ? '-' : String(t.chainId), t.publicState, t.localState,
   ])));
+  if (status.kv.length > 0) {
+    parts.push(textTable(['KV', 'ANSWERS'], status.kv.map((k) => [k.node, k.serving ? 'serving' : `no: ${k.error ?? '?'}`])));
+  }
   if (status.meta.length > 0) {
     parts.push(textTable(['META', 'ANSWERS'], status.meta.map((m) => [m.node, m.serving ? 'serving' : `no: ${m.error ?? '?'}`])));
   }

@@ -46,7 +46,7 @@ const UPLOAD_RETRY_MS = 200;
 
 /**
  * `flyer cluster up --local`: writes the cluster's files (or reuses them: a stopped cluster restarts
- * with its data), starts the manager and then the storage nodes, uploads the chain table through the
+ * with its data), starts the kv server (when several meta servers share it), the manager and then the storage nodes, uploads the chain table through the
  * manager's admin calls, waits until every target is SERVING, and then starts the meta servers: they
  * lay new files out on chain table 1, so they come after it exists (a meta server started without it
  * answers creates with META_INVALID_LAYOUT until it is uploaded). Anything that fails on the way stops
@@ -81,7 +81,9 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterUpRes
   const launcher: NodeLauncher = new LocalLauncher({ dir, ...(manifest.exitWithPid !== undefined ? { exitWithPid: manifest.exitWithPid } : {}) });
   const started: ClusterNode[] = [];
   try {
-    // Managers first: storage nodes would wait for them anyway, but a manager that cannot start
+    // The kv server (clusters with several meta servers) before everything: it depends on nothing.
+    for (const node of manifest.nodes.filter((n) => n.role === 'kv')) await startNode(launcher, node, options, started);
+    // Managers next: storage nodes would wait for them anyway, but a manager that cannot start
     // (its port taken, say) is reported before anything else is spawned.
     for (const node of manifest.nodes.filter((n) => n.role === 'mgmtd')) await startNode(launcher, node, options, started);
     // Let every start settle before reacting to one failure, so none is still being spawned while we stop them.
@@ -133,5 +135,6 @@ async function uploadPlan(upload: () => Promise<unknown>, timeoutMs: number): Pr
 export function describe(manifest: ClusterManifest): string {
   const { storageNodes, targetsPerNode, replication, metaServers } = manifest.layout;
   const meta = metaServers ? `, ${metaServers} meta server${metaServers === 1 ? '' : 's'}` : '';
-  return `1 manager, ${storageNodes} storage nodes x ${targetsPerNode} targets, replication ${replication}${meta}`;
+  const kv = manifest.nodes.some((n) => n.role === 'kv') ? ' sharing a kv server' : '';
+  return `1 manager, ${storageNodes} storage nodes x ${targetsPerNode} targets, replication ${replication}${meta}${kv}`;
 }

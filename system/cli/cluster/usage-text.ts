@@ -9,6 +9,7 @@ export function usageText(dir: string, manifest: ClusterManifest): string {
     `  directory  ${dir}`,
     `  manager    ${mgmtd}`,
     ...metaServersOf(manifest).map((m) => `  meta       ${m.id}=${m.host}:${m.port}`),
+    ...manifest.nodes.filter((n) => n.role === 'kv').map((k) => `  kv         ${k.id}=${k.host}:${k.port} (the meta servers' shared namespace)`),
     `  logs       ${dir}/logs/<node>.log    pids ${dir}/run/<node>.pid`,
     '',
     'next:',

@@ -38,7 +38,8 @@ export async function localSource(path: string): Promise<CopySource> {
   return {
     lengthBytes: info.size,
     pieceBytes: 0,
-    read: (offsetBytes, lengthBytes) => localCall(path, () => readFully(handle, offsetBytes, lengthBytes)),
+    readsInto: true,
+    read: (offsetBytes, lengthBytes, into) => localCall(path, () => readFully(handle, offsetBytes, lengthBytes, into)),
     close: () => handle.close(),
   };
 }
@@ -54,8 +55,8 @@ export async function localSink(path: string): Promise<CopySink> {
   };
 }
 
-async function readFully(handle: LocalHandle, offsetBytes: number, lengthBytes: number): Promise<Uint8Array> {
-  const buffer = Buffer.allocUnsafe(lengthBytes);
+async function readFully(handle: LocalHandle, offsetBytes: number, lengthBytes: number, into?: Uint8Array): Promise<Uint8Array> {
+  const buffer = into !== undefined && into.length >= lengthBytes ? into.subarray(0, lengthBytes) : Buffer.allocUnsafe(lengthBytes);
   let done = 0;
   while (done < lengthBytes) {
     const { bytesRead } = await handle.read(buffer, done, lengthBytes - done, offsetBytes + done);

@@ -10,7 +10,13 @@ export interface CopySource {
   readonly lengthBytes: number;
   /** The piece size this side prefers (a Flyer file's chunk size), or 0 for none. */
   readonly pieceBytes: number;
-  read(offsetBytes: number, lengthBytes: number): Promise<Uint8Array>;
+  /** True when read() can fill a buffer the caller lends it (`into`). */
+  readonly readsInto?: boolean;
+  /**
+   * The bytes of [offsetBytes, +lengthBytes). With `into` (at least lengthBytes long) a source that
+   * readsInto reads into it and returns a view of it: copyPieces lends each worker one buffer.
+   */
+  read(offsetBytes: number, lengthBytes: number, into?: Uint8Array): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -46,11 +52,16 @@ export async function copyPieces(source: CopySource, sink: CopySink, options: { 
   let next = 0;
   let failure: unknown;
   const worker = async (): Promise<void> => {
+    // One buffer per worker, reused once its piece is written: a fresh one per piece kept the garbage
+    // collector busy (V8 runs full collections as memory outside the heap grows). A write that
+    // returned has been stored; a timed-out earlier attempt still queued on a socket would carry changed
+    // bytes, which the receiver's frame checksum rejects.
+    const buffer = source.readsInto === true ? new Uint8Array(Math.min(options.pieceBytes, source.lengthBytes)) : undefined;
     while (failure === undefined && next < count) {
       const offsetBytes = next++ * options.pieceBytes;
       const lengthBytes = Math.min(options.pieceBytes, source.lengthBytes - offsetBytes);
       try {
-        const bytes = await source.read(offsetBytes, lengthBytes);
+        const bytes = await source.read(offsetBytes, lengthBytes, buffer);
         await sink.write(offsetBytes, bytes);
       } catch (error) {
         failure ??= error;

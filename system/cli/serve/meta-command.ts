@@ -10,9 +10,9 @@ import { MgmtdClient } from '../../services/mgmtd/mgmtd-client.ts';
 import { registerUntilReachable } from '../../services/mgmtd/register-until-reachable.ts';
 import { configError } from '../config/config-table.ts';
 import type { NodeConfig } from '../node-config.ts';
-import { durableKvs, type DurableKvs } from './durable-kvs.ts';
 import { mgmtdClientOptions, registerRetryNs } from './mgmtd-client-config.ts';
 import { realEnvBase } from './peer-book.ts';
+import { serviceKvs, type ServiceKvs } from './service-kvs.ts';
 import { registerServiceCommand } from './service-command.ts';
 import type { ServingService } from './service-process.ts';
 
@@ -21,8 +21,9 @@ const HEARTBEAT_INTERVAL_NS_DEFAULT = 10_000_000_000;
 
 /**
  * `flyer meta --config F`: a metadata server as an OS process (3fs-notes §1.2). Its namespace lives in
- * the embedded durable KV under data_dir/kv/ (a commit is acknowledged only once its log record is
- * synced, so a SIGKILL loses nothing acknowledged); it registers with the manager as a META node and
+ * the embedded durable KV under data_dir/kv/, or on the `flyer kv` server [cluster] kv names, shared
+ * with the other meta servers (either way a commit is acknowledged only once its log record is synced,
+ * so a SIGKILL loses nothing acknowledged); it registers with the manager as a META node and
  * heartbeats, follows routing for the chain tables new files are laid out on, and reaches storage
  * through a StorageClient for exact lengths, truncate, statfs and GC. Storage nodes must be listed in
  * [cluster] peers: routing names nodes by id only.
@@ -31,14 +32,14 @@ export function registerMetaCommand(program: Command): void {
   registerServiceCommand(program, {
     role: 'meta',
     description: 'run a metadata server from a TOML node config; prints {"ready":true,...} when serving',
-    configHelp: 'the node config (TOML: [node], [cluster] mgmtd and peers (the storage nodes), optional [meta], [meta.root_layout], [mgmtd_client])',
+    configHelp: 'the node config (TOML: [node], [cluster] mgmtd and peers (the storage nodes) and optional kv, optional [meta], [meta.root_layout], [mgmtd_client])',
     process: () => {
-      const kvs = durableKvs();
+      const kvs = serviceKvs();
       return {
         createEnv: (config) => {
           if (config.mgmtd.length === 0) configError('cluster.mgmtd must name at least one manager ("id=host:port")');
           if (config.targets.length > 0) configError('a meta server has no [[storage.targets]]');
-          return createRealEnv({ ...realEnvBase(config), kvFactory: kvs.kvFactory });
+          return createRealEnv({ ...realEnvBase(config), kvFactory: kvs.kvFactoryFor(config) });
         },
         serve: (env, config, stopping) => serveMeta(env, config, stopping, kvs),
       };
@@ -46,7 +47,7 @@ export function registerMetaCommand(program: Command): void {
   });
 }
 
-async function serveMeta(env: RealEnv, config: NodeConfig, stopping: AbortSignal, kvs: DurableKvs): Promise<ServingService> {
+async function serveMeta(env: RealEnv, config: NodeConfig, stopping: AbortSignal, kvs: ServiceKvs): Promise<ServingService> {
   const mgmtd = MgmtdClient.start(env, mgmtdClientOptions(config));
   let service: MetaService | undefined;
   try {

@@ -3,11 +3,11 @@ import type { NodeConfig } from '../node-config.ts';
 
 /**
  * The address book of a service process: routing names nodes by id only, so every node a process calls
- * (managers, chain successors) must be listed in its config.
+ * (managers, chain successors, its kv server) must be listed in its config.
  */
-export function peerBook(config: Pick<NodeConfig, 'mgmtd' | 'peers'>): Record<string, PeerAddress> {
+export function peerBook(config: Pick<NodeConfig, 'mgmtd' | 'peers'> & Partial<Pick<NodeConfig, 'kv'>>): Record<string, PeerAddress> {
   const book: Record<string, PeerAddress> = {};
-  for (const peer of [...config.mgmtd, ...config.peers]) book[peer.id] = { host: peer.host, port: peer.port };
+  for (const peer of [...config.mgmtd, ...config.peers, ...(config.kv ?? [])]) book[peer.id] = { host: peer.host, port: peer.port };
   return book;
 }
 

@@ -4,7 +4,7 @@ import { exitOnError } from '../cli-errors.ts';
 import { loadNodeConfig, type NodeConfig } from '../node-config.ts';
 
 /**
- * The life of a real-mode service process, shared by `flyer mgmtd`, `flyer storage` and `flyer meta`: load the config
+ * The life of a real-mode service process, shared by `flyer mgmtd`, `flyer storage`, `flyer meta` and `flyer kv`: load the config
  * (a bad one exits 2 with the field named), start the env, start the service, print one JSON line
  * `{"ready":true,...}` on stdout, and on SIGTERM / SIGINT stop the service gracefully (bounded by a
  * timeout, so a wedged stop cannot keep the process alive) and exit 0. Logs are JSON lines on stderr.
@@ -17,7 +17,7 @@ export interface ServingService {
 }
 
 export interface ServiceProcessOptions {
-  readonly role: 'mgmtd' | 'storage' | 'meta';
+  readonly role: 'mgmtd' | 'storage' | 'meta' | 'kv';
   readonly configPath: string;
   /** Exit (gracefully) once this process is gone: keeps test clusters from outliving their test. */
   readonly exitWithPid?: number;

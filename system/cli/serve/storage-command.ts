@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadNativeLibrary, NativeChunkStore } from '../../real/chunk-engine/index.ts';
+import { growHeapForDataPlane } from '../../real/heap-growth.ts';
 import { createRealEnv } from '../../real/real-env.ts';
 import { MgmtdClient } from '../../services/mgmtd/mgmtd-client.ts';
 import { StorageService } from '../../services/storage/service.ts';
@@ -26,6 +27,7 @@ export function registerStorageCommand(program: Command): void {
         if (config.mgmtd.length === 0) configError('cluster.mgmtd must name at least one manager ("id=host:port")');
         // Without the engine every target would open as failed and the node would serve nothing: say so now.
         loadNativeLibrary();
+        growHeapForDataPlane();
         return createRealEnv({
           ...realEnvBase(config),
           chunkStoreFactory: (options, env) => NativeChunkStore.open({

@@ -112,10 +112,16 @@ export interface EncodedUpdate {
   readonly updateVersion: number;
   readonly chainVersion: number;
   readonly checksum: number | undefined;
+  /** `checksum` was computed over the payload's very bytes already: the engine uses it as is. */
+  readonly checksumVerified?: boolean;
   readonly offsetBytes: number;
   readonly lengthBytes: number;
   readonly chunkSizeBytes: number;
 }
+
+/** FceUpdate.has_checksum (ffi_types.rs): verify the payload against the checksum, or take it as verified. */
+const CHECKSUM_TO_CHECK = 1;
+const CHECKSUM_VERIFIED = 2;
 
 export function encodeUpdate(view: DataView, u: EncodedUpdate): void {
   const bytes = new Uint8Array(view.buffer, view.byteOffset, UPDATE_BYTES);
@@ -124,7 +130,7 @@ export function encodeUpdate(view: DataView, u: EncodedUpdate): void {
   view.setUint32(16, u.kind, true);
   view.setUint32(20, u.updateVersion, true);
   view.setUint32(24, u.chainVersion, true);
-  view.setUint32(28, u.checksum === undefined ? 0 : 1, true);
+  view.setUint32(28, u.checksum === undefined ? 0 : u.checksumVerified === true ? CHECKSUM_VERIFIED : CHECKSUM_TO_CHECK, true);
   writeU64(view, 32, u.offsetBytes);
   writeU64(view, 40, u.lengthBytes);
   writeU64(view, 48, u.chunkSizeBytes);

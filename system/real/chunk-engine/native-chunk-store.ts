@@ -182,11 +182,16 @@ export class NativeChunkStore implements ChunkStore {
       let offsetBytes = 0;
       let lengthBytes = 0;
       let checksum: number | undefined;
+      let checksumVerified = false;
       switch (u.kind) {
         case 'write':
           offsetBytes = countArg(u.offsetBytes, 'offsetBytes');
           data = materialize(u.payload);
           checksum = u.checksum;
+          // A payload received over RPC knows the CRC32C its transport computed over these very bytes as
+          // they arrived (frame-decoder.ts): when it is the write's checksum, the payload is verified and
+          // the engine need not read it again.
+          checksumVerified = checksum !== undefined && u.payload instanceof RealPayload && u.payload.knownCrc32c === checksum >>> 0;
           break;
         case 'replace':
           data = materialize(u.payload);
@@ -205,6 +210,7 @@ export class NativeChunkStore implements ChunkStore {
         updateVersion: countArg(request.updateVersion, 'updateVersion', U32_MAX),
         chainVersion: countArg(request.chainVersion, 'chainVersion', U32_MAX),
         checksum: checksum === undefined ? undefined : countArg(checksum >>> 0, 'checksum', U32_MAX),
+        checksumVerified,
         offsetBytes,
         lengthBytes,
         chunkSizeBytes: countArg(request.chunkSizeBytes, 'chunkSizeBytes'),

@@ -1,4 +1,5 @@
 import { assert } from '../../env/assert.ts';
+import { crc32cCombine } from '../../env/crc32c-combine.ts';
 import { frameCrc32c } from './frame-crc.ts';
 import {
   BODY_HEADER_BYTES, DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES, FrameFlags, FrameKind, MESSAGE_LENGTH_BYTES, parseBody, suspectRequestId, type Frame,
@@ -39,10 +40,12 @@ interface DirectBody {
   /** Where the reads land: the whole body, or only its raw tail when that goes to a caller's buffer. */
   readonly body: Uint8Array;
   filled: number;
-  /** Checksum of everything of the body received so far. */
+  /** Checksum of everything of the body received so far; of the tail alone when the tail lands apart. */
   crc: number;
   /** When only the tail lands in `body`: the body up to the end of its message, and whose reply it is. */
   readonly head?: Uint8Array;
+  /** The head's checksum, joined with the tail's at the end (the tail's own is the payload's checksum). */
+  readonly headCrc?: number;
   readonly requestId?: number;
 }
 
@@ -203,15 +206,16 @@ export class FrameDecoder {
     const tail = destination.subarray(0, tailBytes);
     // Views of received chunks stay valid: chunks are never written again once pushed.
     const head = this.#take(headBytes);
-    let crc = frameCrc32c(head);
+    const headCrc = frameCrc32c(head);
+    let crc = 0;
     // Everything still buffered belongs to this body's tail (a complete body would have been emitted).
     const filled = this.#bufferedBytes;
     if (filled > 0) {
       const start = this.#take(filled, tail);
       if (start.buffer !== tail.buffer || start.byteOffset !== tail.byteOffset) tail.set(start, 0);
-      crc = frameCrc32c(tail.subarray(0, filled), crc);
+      crc = frameCrc32c(tail.subarray(0, filled));
     }
-    this.#direct = { body: tail, filled, crc, head, requestId };
+    this.#direct = { body: tail, filled, crc, head, headCrc, requestId };
     return tail.subarray(filled);
   }
 
@@ -250,15 +254,16 @@ export class FrameDecoder {
     if (direct.filled < direct.body.length) return;
     this.#direct = undefined;
     this.#bodyLengthBytes = -1;
-    if (direct.head) this.#emitBody(direct.head, direct.crc, direct.body);
+    if (direct.head) this.#emitBody(direct.head, crc32cCombine(direct.headCrc!, direct.crc, direct.body.length), direct.body, direct.crc);
     else this.#emitBody(direct.body, direct.crc);
   }
 
   /**
    * `crc` is the body's checksum when already computed (direct reads); `detachedTail` the body's raw
-   * tail when it was received apart from the rest (`body` then ends with the message).
+   * tail when it was received apart from the rest (`body` then ends with the message), and
+   * `tailCrc32c` that tail's own checksum, which the frame passes on once the body's checks out.
    */
-  #emitBody(body: Uint8Array, crc = frameCrc32c(body), detachedTail?: Uint8Array): void {
+  #emitBody(body: Uint8Array, crc = frameCrc32c(body), detachedTail?: Uint8Array, tailCrc32c?: number): void {
     if (crc !== this.#bodyCrc) {
       const bodyLengthBytes = body.length + (detachedTail?.length ?? 0);
       this.#onEvent({ type: 'checksum-mismatch', suspectRequestId: suspectRequestId(body), bodyLengthBytes });
@@ -266,7 +271,8 @@ export class FrameDecoder {
     }
     const parsed = parseBody(body, detachedTail);
     if (parsed.ok) {
-      this.#onEvent({ type: 'frame', frame: parsed.frame, sizeBytes: FRAME_HEADER_BYTES + body.length + (detachedTail?.length ?? 0) });
+      const frame = tailCrc32c === undefined ? parsed.frame : { ...parsed.frame, tailCrc32c };
+      this.#onEvent({ type: 'frame', frame, sizeBytes: FRAME_HEADER_BYTES + body.length + (detachedTail?.length ?? 0) });
     } else {
       this.#onEvent({ type: 'malformed', requestId: parsed.requestId, reason: parsed.reason });
     }

@@ -59,6 +59,8 @@ export interface Frame extends FrameFields {
   readonly message: Uint8Array;
   /** Raw bytes after the message, present exactly when the RAW_TAIL flag is set. */
   readonly tail: Uint8Array | undefined;
+  /** The tail's own CRC32C, when the decoder computed it apart (a tail landed in its own buffer). */
+  readonly tailCrc32c?: number;
 }
 
 /** A frame ready for the socket: write `parts` in order (they alias the caller's buffers). */

@@ -202,7 +202,9 @@ class ServerConnection {
 
   /** Runs the handler and encodes its reply; every failure surfaces as a thrown coded error. */
   async #handle(frame: Frame, afterReply: (callback: () => void) => void, releaseTail: (() => void) | undefined): Promise<EncodedFrame> {
-    const envelope = decodeEnvelope(frame.message, frame.tail);
+    // A payload that is the whole landed tail carries the checksum computed as it arrived, so the
+    // chunk engine does not read it again to verify the write's checksum.
+    const envelope = decodeEnvelope(frame.message, frame.tail, frame.tailCrc32c);
     if (frame.timeoutNs === 0) {
       throw new FlyerError('RPC_DEADLINE_PASSED', `service ${frame.serviceId} method ${frame.methodId} from ${envelope.from}`);
     }

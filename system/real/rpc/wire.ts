@@ -57,10 +57,11 @@ export function encodeEnvelopeOutOfBand(from: NodeId, body: unknown, rawOffsetBy
 
 /**
  * Decodes a request envelope; throws RPC_FRAME_MALFORMED when it is not one. `tail` is the frame's raw
- * tail, which out-of-band payloads in the body refer to (system/env/codec.ts).
+ * tail, which out-of-band payloads in the body refer to (system/env/codec.ts); `tailCrc32c` its checksum
+ * as the decoder computed it, which a payload that is the whole tail carries.
  */
-export function decodeEnvelope(bytes: Uint8Array, tail?: Uint8Array): RequestEnvelope {
-  const value = decodeMessage(bytes, tail) as Partial<RequestEnvelope> | null;
+export function decodeEnvelope(bytes: Uint8Array, tail?: Uint8Array, tailCrc32c?: number): RequestEnvelope {
+  const value = decodeMessage(bytes, tail, undefined, tailCrc32c) as Partial<RequestEnvelope> | null;
   if (typeof value !== 'object' || value === null || typeof value.from !== 'string' || !('body' in value)) {
     throw new FlyerError('RPC_FRAME_MALFORMED', 'request message is not a {from, body} envelope');
   }

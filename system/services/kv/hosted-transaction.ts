@@ -43,10 +43,10 @@ export class HostedTransaction {
         else txn.set(key, value);
       }
     }, { maxRetries: 0 });
-    // A store that cannot start a transaction (closed, failed) rejects before the body ever runs.
-    const failedToOpen = hosted.#settled.then(() => undefined, (error: unknown) => { throw error; });
-    await Promise.race([open, failedToOpen]);
+    // Aborts end in a rejection nobody awaits; commit() awaits its own.
     hosted.#settled.catch(() => undefined);
+    // A store that cannot start a transaction (closed, failed) rejects before the body ever runs.
+    await Promise.race([open, hosted.#settled]);
     return hosted;
   }
 

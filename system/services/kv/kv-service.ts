@@ -99,13 +99,7 @@ export class KvService {
       return this.#getRange(txn, r);
     });
     this.#serve(m.kvCommit, async (r) => {
-      const store = check.storeName(r['store']);
-      const commitId = check.id(r['commitId'], 'commitId');
-      const bootId = check.id(r['bootId'], 'bootId');
-      const txnId = r['txnId'] === undefined || r['txnId'] === null ? undefined : check.id(r['txnId'], 'txnId');
-      const writes = check.writes(r, limits);
-      if (bootId !== this.bootId) throw this.#unknown(`commit ${commitId} was addressed to service incarnation ${bootId}`);
-      await this.#outcomes.run(commitId, () => this.#commit(store, txnId, writes), () => this.#unknown(`commit ${commitId} was fenced off by an outcome query`));
+      await this.#handleCommit(r);
       return {};
     });
     this.#serve(m.kvOutcome, async (r) => this.#outcomes.query(check.id(r['commitId'], 'commitId'), this.bootId));
@@ -121,6 +115,21 @@ export class KvService {
       if (this.#stopped) throw new FlyerError('KV_UNAVAILABLE', `${this.env.nodeId} is stopping`);
       return handler(check.record(request));
     });
+  }
+
+  async #handleCommit(r: Record<string, unknown>): Promise<void> {
+    const store = check.storeName(r['store']);
+    const commitId = check.id(r['commitId'], 'commitId');
+    const bootId = check.id(r['bootId'], 'bootId');
+    const txnId = r['txnId'] === undefined || r['txnId'] === null ? undefined : check.id(r['txnId'], 'txnId');
+    const writes = check.writes(r, this.#options.limits);
+    if (bootId !== this.bootId) throw this.#unknown(`commit ${commitId} was addressed to service incarnation ${bootId}`);
+    if (txnId !== undefined && writes.clears.length === 0 && writes.writes.length === 0) {
+      // Read-only: nothing to remember (a client in doubt runs it again); answered once what it read is durable.
+      return this.#commit(store, txnId, writes);
+    }
+    const fenced = (): FlyerError => this.#unknown(`commit ${commitId} was fenced off by an outcome query`);
+    return this.#outcomes.run(commitId, () => this.#commit(store, txnId, writes), fenced);
   }
 
   async #begin(storeName: string): Promise<m.BeginResponse> {

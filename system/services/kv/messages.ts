@@ -7,8 +7,9 @@ import { defineMethod } from '../../env/types.ts';
  *
  * A remote transaction: `begin` (the service opens a transaction on its store and keeps it under a
  * txn id), any number of `get` / `getRange` against it, then one `commit` carrying the buffered writes
- * (or `abort`). A transaction that never read commits without `begin`. Every commit carries an id the
- * client chose, so when its reply is lost the client can ask `outcome` what became of it.
+ * (or `abort`). A transaction that never read commits without `begin`; one that only read commits no
+ * writes, answered once what it read is durable. Every commit carries an id the client chose, so when
+ * its reply is lost the client can ask `outcome` what became of it.
  */
 export const KV_SERVICE_ID = 700;
 

@@ -107,6 +107,7 @@ export class RemoteKv implements KvStore {
           throw new FlyerError('KV_CONFLICT', `gave up after ${attempt + 1} attempts (last: ${error.code})`, { cause: error });
         }
         this.env.sometimes(`kv.client.retry.${error.code}`);
+        this.env.metrics.counter('kv_client_retries', { code: error.code }).add();
         await this.env.clock.sleep(this.#backoffNs(attempt + 1));
       }
     }
@@ -133,7 +134,8 @@ export class RemoteKv implements KvStore {
     try {
       await this.#channel.call(m.kvCommit, request, this.#options.commitTimeoutNs);
     } catch (error) {
-      if (!inDoubt(error)) throw error;
+      // A read-only transaction wrote nothing: when in doubt, running it again is safe.
+      if (!inDoubt(error) || isReadOnly(request)) throw error;
       await this.#resolveOutcome(request, error as FlyerError);
     }
   }
@@ -168,6 +170,10 @@ export class RemoteKv implements KvStore {
     const { retryBackoffNs, retryBackoffMaxNs } = this.#options;
     return Math.round(Math.min(retryBackoffMaxNs, retryBackoffNs * 2 ** Math.min(attempt - 1, 30)) * (0.5 + this.#random.next()));
   }
+}
+
+function isReadOnly(request: m.CommitRequest): boolean {
+  return request.writes.length === 0 && request.clears.length === 0;
 }
 
 /** A RealEnvOptions.kvFactory `(name, env)` whose stores live on the KV service node `server`. */

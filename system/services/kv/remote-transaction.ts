@@ -101,15 +101,14 @@ export class RemoteTransaction implements KvTransaction {
 
   /**
    * The commit request for the buffered writes, once every read in flight has settled (so each is in
-   * the service's read set); undefined for a transaction without writes, which needs no commit: all
-   * its reads came from one snapshot.
+   * the service's read set); undefined for a transaction that neither wrote nor read. A read-only one
+   * commits no writes, but its commit still matters: the service answers it only once everything the
+   * reads saw is durable (as DurableKv does for a local read-only transaction), so nothing a caller
+   * acted on can vanish in a crash of the service.
    */
   async commitRequest(commitId: string, sessionBootId: string): Promise<m.CommitRequest | undefined> {
     while (this.#reads.size > 0) await Promise.allSettled([...this.#reads]);
-    if (this.#buffer.empty) {
-      this.release();
-      return undefined;
-    }
+    if (this.#buffer.empty && !this.#begun) return undefined;
     const begun = this.#begun ? await this.#begun : undefined;
     this.#ended = true;
     return {

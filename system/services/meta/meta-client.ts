@@ -17,6 +17,8 @@ export interface MetaClientOptions {
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'RPC_TIMEOUT', 'RPC_UNREACHABLE', 'RPC_CONNECTION_CLOSED', 'RPC_UNKNOWN_METHOD', 'RPC_DEADLINE_PASSED', 'META_NO_SERVER', 'KV_CONFLICT',
   'KV_STORE_CLOSED', 'KV_TRANSACTION_TOO_OLD',
+  // The server's shared KV (flyer kv) was out of reach, or lost mid-commit: request ids make a retry safe.
+  'KV_UNAVAILABLE', 'KV_COMMIT_UNKNOWN_RESULT',
 ]);
 
 /**

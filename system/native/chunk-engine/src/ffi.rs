@@ -22,7 +22,7 @@ use crate::crc32c;
 use crate::engine::read::ReadTarget;
 use crate::engine::{Engine, Options, UpdateData, UpdateRequest};
 use crate::errors::{Code, EngineError, Result};
-use crate::ffi_types::{FceLocation, FceMeta, FceOptions, FceSpace, FceUpdate};
+use crate::ffi_types::{CHECKSUM_VERIFIED, FceLocation, FceMeta, FceOptions, FceSpace, FceUpdate};
 use crate::io::completion::{self, Completion};
 use crate::store::versioning::UpdateKind;
 use crate::types::{ChunkId, parse_id};
@@ -194,6 +194,7 @@ pub unsafe extern "C" fn fce_update(handle: u64, tag: u64, request: *const u8, d
             chain_ver: r.chain_ver,
             chunk_size_bytes: r.chunk_size_bytes,
             checksum: (r.has_checksum != 0).then_some(r.checksum),
+            checksum_verified: r.has_checksum == CHECKSUM_VERIFIED,
             data: if data_len == 0 { UpdateData::EMPTY } else { UpdateData { ptr: data, len: data_len as usize } },
         };
         engine(handle)?.submit_update(tag, request)

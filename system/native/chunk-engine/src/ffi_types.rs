@@ -82,7 +82,8 @@ pub struct FceUpdate {
     pub kind: u32,
     pub update_ver: u32,
     pub chain_ver: u32,
-    /// 1 when `checksum` holds the payload's CRC32C to verify.
+    /// 1 when `checksum` holds the payload's CRC32C to verify; CHECKSUM_VERIFIED when the caller has
+    /// verified it over these very bytes already (it is then used as is, not recomputed).
     pub has_checksum: u32,
     pub offset_bytes: u64,
     /// Truncate: the new length.
@@ -91,6 +92,9 @@ pub struct FceUpdate {
     pub checksum: u32,
     pub pad: u32,
 }
+
+/// FceUpdate::has_checksum: the checksum was verified by the caller.
+pub const CHECKSUM_VERIFIED: u32 = 2;
 
 /// 160 bytes: engine space and consistency counters.
 #[repr(C)]

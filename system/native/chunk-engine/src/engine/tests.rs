@@ -71,7 +71,7 @@ impl Fixture {
         let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
         let req = UpdateRequest {
             id, kind, offset_bytes: offset, length_bytes: length, update_ver: ver, chain_ver: 1,
-            chunk_size_bytes: self.chunk_size.get(), checksum: Some(crc32c::crc32c(data)),
+            chunk_size_bytes: self.chunk_size.get(), checksum: Some(crc32c::crc32c(data)), checksum_verified: false,
             data: UpdateData { ptr: data.as_ptr(), len: data.len() },
         };
         self.engine.submit_update(tag, req).map_err(|e| (e.code, e.detail))?;
@@ -347,7 +347,7 @@ fn aligned_payloads_are_written_without_a_copy_and_read_back() {
     let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
     let req = UpdateRequest {
         id: [60; 16], kind: UpdateKind::Write, offset_bytes: 0, length_bytes: 0, update_ver: 0, chain_ver: 1,
-        chunk_size_bytes: 1 << 20, checksum: Some(crc32c::crc32c(&payload) ^ 1),
+        chunk_size_bytes: 1 << 20, checksum: Some(crc32c::crc32c(&payload) ^ 1), checksum_verified: false,
         data: UpdateData { ptr: payload.as_ptr(), len: payload.len() },
     };
     f.engine.submit_update(tag, req).unwrap();

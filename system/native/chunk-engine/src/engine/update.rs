@@ -56,6 +56,9 @@ pub struct UpdateRequest {
     pub chain_ver: u32,
     pub chunk_size_bytes: u64,
     pub checksum: Option<u32>,
+    /// `checksum` was computed over these very bytes by the caller (a transport that checksummed them
+    /// as they arrived): the engine takes it as the payload's CRC32C instead of reading the payload again.
+    pub checksum_verified: bool,
     pub data: UpdateData,
 }
 
@@ -84,7 +87,20 @@ struct Plan {
     overlay_offset: u64,
     data: UpdateData,
     checksum: Option<u32>,
+    checksum_verified: bool,
     pinned: Option<Position>,
+}
+
+impl Plan {
+    /// The payload's CRC32C when the caller has verified it already.
+    fn verified_checksum(&self) -> Option<u32> {
+        if self.checksum_verified { self.checksum } else { None }
+    }
+
+    /// The payload's CRC32C: the verified one, or computed from `payload` (its bytes as placed).
+    fn payload_crc(&self, payload: &[u8]) -> u32 {
+        self.verified_checksum().unwrap_or_else(|| crc32c::crc32c(payload))
+    }
 }
 
 fn validate(req: &UpdateRequest) -> Result<()> {
@@ -176,7 +192,8 @@ impl Engine {
             }
             state.busy.insert(req.id);
             let overlay_offset = if req.kind == UpdateKind::Truncate { new_len } else { req.offset_bytes };
-            Plan { tag, id: req.id, ver, chain_ver: req.chain_ver, layout, pos, new_slot, reserve, new_len, overlay_offset, data: req.data, checksum: req.checksum, pinned }
+            Plan { tag, id: req.id, ver, chain_ver: req.chain_ver, layout, pos, new_slot, reserve, new_len, overlay_offset, data: req.data, checksum: req.checksum,
+                checksum_verified: req.checksum_verified, pinned }
         };
         let engine = self.clone();
         pool::spawn(move || run(engine, plan, guard));
@@ -276,8 +293,11 @@ const PARALLEL_CRC_MIN_BYTES: usize = 256 << 10;
 /// Writes `bytes` at `offset_in_slot` while the CPU pool computes the CRC32C of `crc_of`, so a large
 /// chunk's checksum costs no time as long as the disk is slower than the CPU (serially it cost about
 /// a third of a 4 MiB write here). Waits for the checksum even when the write fails: it reads memory
-/// the caller may release once we return.
-fn write_with_crc(files: &DataFiles, pos: Position, offset_in_slot: u64, bytes: &[u8], crc_of: &[u8]) -> Result<u32> {
+/// the caller may release once we return. `known`: that CRC32C, verified already; nothing is computed.
+fn write_with_crc(files: &DataFiles, pos: Position, offset_in_slot: u64, bytes: &[u8], crc_of: &[u8], known: Option<u32>) -> Result<u32> {
+    if let Some(crc) = known {
+        return if bytes.is_empty() { Ok(crc) } else { files.write_at(pos, offset_in_slot, bytes).map(|()| crc) };
+    }
     let raw = RawBytes { ptr: crc_of.as_ptr(), len: crc_of.len() };
     let pending = (crc_of.len() >= PARALLEL_CRC_MIN_BYTES).then(|| pool::spawn_cpu(move || crc32c::crc32c(raw.get())));
     let written = if bytes.is_empty() { Ok(()) } else { files.write_at(pos, offset_in_slot, bytes) };
@@ -293,7 +313,7 @@ fn write_with_crc(files: &DataFiles, pos: Position, offset_in_slot: u64, bytes: 
 fn write_fresh_in_place(files: &DataFiles, plan: &Plan, pos: Position) -> Result<u32> {
     let data = plan.data.bytes();
     let body = round_down_block(data.len() as u64) as usize;
-    let crc = write_with_crc(files, pos, 0, &data[..body], data)?;
+    let crc = write_with_crc(files, pos, 0, &data[..body], data, plan.verified_checksum())?;
     if body < data.len() {
         let mut tail = AlignedBuf::new(BLOCK_BYTES as usize);
         tail[..data.len() - body].copy_from_slice(&data[body..]);
@@ -338,8 +358,8 @@ fn write_version(files: &DataFiles, plan: &Plan) -> Result<Version> {
                 buf[..at].fill(0);
                 buf[at + data_len..].fill(0);
                 copy_payload(plan, &mut buf, at);
-                let crc = write_with_crc(files, pos, 0, &buf, &buf[..new_len])?;
-                check_payload(plan, if whole { crc } else { crc32c::crc32c(&buf[at..at + data_len]) })?;
+                let crc = write_with_crc(files, pos, 0, &buf, &buf[..new_len], if whole { plan.verified_checksum() } else { None })?;
+                check_payload(plan, if whole { crc } else { plan.payload_crc(&buf[at..at + data_len]) })?;
                 crc
             }
         }
@@ -350,12 +370,12 @@ fn write_version(files: &DataFiles, plan: &Plan) -> Result<Version> {
             buf[src.len as usize..].fill(0);
             copy_payload(plan, &mut buf, at);
             if at >= src.len as usize {
-                let payload_crc = write_with_crc(files, pos, 0, &buf, &buf[at..at + data_len])?;
+                let payload_crc = write_with_crc(files, pos, 0, &buf, &buf[at..at + data_len], plan.verified_checksum())?;
                 check_payload(plan, payload_crc)?;
                 appended_crc(&src, plan, payload_crc)
             } else {
-                let crc = write_with_crc(files, pos, 0, &buf, &buf[..new_len])?;
-                check_payload(plan, crc32c::crc32c(&buf[at..at + data_len]))?;
+                let crc = write_with_crc(files, pos, 0, &buf, &buf[..new_len], None)?;
+                check_payload(plan, plan.payload_crc(&buf[at..at + data_len]))?;
                 crc
             }
         }
@@ -369,7 +389,7 @@ fn write_version(files: &DataFiles, plan: &Plan) -> Result<Version> {
             buf[kept..].fill(0);
             let rel = at - start as usize;
             copy_payload(plan, &mut buf, rel);
-            let payload_crc = write_with_crc(files, pos, start, &buf, &buf[rel..rel + data_len])?;
+            let payload_crc = write_with_crc(files, pos, start, &buf, &buf[rel..rel + data_len], plan.verified_checksum())?;
             check_payload(plan, payload_crc)?;
             appended_crc(&base, plan, payload_crc)
         }
