@@ -1,8 +1,8 @@
 /**
- * Old-generation growth for data-plane processes (storage nodes). Each socket read of a server
- * connection lands in a fresh buffer outside the JavaScript heap (Node offers accepted sockets no
- * `onread`), and V8 counts such memory allocated since the last full collection against the old
- * generation's limit. With the small live heap of a storage node (about 10 MB) that limit sits only a
+ * Old-generation growth for data-plane processes (storage nodes, workload clients). Each socket read of
+ * a server connection lands in a fresh buffer outside the JavaScript heap (Node offers accepted sockets
+ * no `onread`; clients get large replies in buffers of their own too), and V8 counts such memory
+ * allocated since the last full collection against the old generation's limit. With the small live heap of a storage node (about 10 MB) that limit sits only a
  * few MB above it, so a node receiving chunk writes ran a full mark-compact every ~10 MiB it received:
  * 12-16 per 200 MB copied, ~40 % of its CPU (concurrent marking threads included) on 2 cores. Letting
  * the old generation grow to 4x its live size before the next full collection leaves room for the

@@ -8,15 +8,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reportPage, type RenderedChart } from './html-page.ts';
 import { copyReferenceFigures } from './reference-files.ts';
-import { svgToPng } from './render-png.ts';
-import { renderSvg } from './render-svg.ts';
-import { reportJson, seriesJson } from './report-json.ts';
 import { normalizeSvgIds } from './svg-ids.ts';
 import type { Report, WrittenReport } from './types.ts';
 import { checkReport } from './validate-report.ts';
 
 export async function writeReport(dir: string, report: Report): Promise<WrittenReport> {
   checkReport(report);
+  // Vega, Vega-Lite and resvg load only here: everything that builds charts (every workload client
+  // process, through the workload definitions) imports this library, and the renderers would be most of
+  // those processes' JavaScript heap, which each full garbage collection marks again.
+  const [{ svgToPng }, { renderSvg }, { reportJson, seriesJson }] = await Promise.all([
+    import('./render-png.ts'), import('./render-svg.ts'), import('./report-json.ts'),
+  ]);
   // Render before touching the folder: a chart that fails to render must not leave a partial report.
   const images: { id: string; svg: string; png: Buffer }[] = [];
   for (const chart of report.charts) {

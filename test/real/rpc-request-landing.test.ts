@@ -25,7 +25,7 @@ test('a large request payload lands aligned, knows its checksum, and its buffer 
   t.teardown(() => cluster.close());
   const [server, client] = cluster.envs as [typeof cluster.envs[0], typeof cluster.envs[0]];
   const seen: Array<{ payload: RealPayload; context: RequestContext; crc: number; intact: boolean }> = [];
-  let sent = new Uint8Array(0);
+  let sent: Uint8Array = new Uint8Array(0);
   server.rpc.serve(Put, async ({ data }, context) => {
     // Read before releasing: the next request may land in the same memory.
     const payload = data as RealPayload;
@@ -59,7 +59,8 @@ test('a request tail lands chunk by chunk where the server says, with its own ch
   ]);
   for (const corrupt of [false, true]) {
     const bytes = Buffer.from(stream);
-    if (corrupt) bytes[bytes.length / 2] ^= 0xff;
+    const middle = bytes.length >> 1;
+    if (corrupt) bytes[middle] = bytes[middle]! ^ 0xff;
     const events: DecodeEvent[] = [];
     const destinations: Uint8Array[] = [];
     const decoder = new FrameDecoder({

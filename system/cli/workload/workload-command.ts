@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FlyerError } from '../../env/errors.ts';
-import { runWorkloadInSimulation } from '../../../sim/workload/run-workload-sim.ts';
 import { writeRunReport } from '../../workloads/framework/write-run-report.ts';
 import type { CompletedRun, WorkloadDefinition } from '../../workloads/framework/workload.ts';
 import { workloadNamed, workloadNames } from '../../workloads/registry.ts';
@@ -63,6 +62,9 @@ async function runCommand(definition: WorkloadDefinition<unknown>, flags: RunFla
     const params = definition.parseParams({ ...spec.workload, ...overrides }, 'sim', spec);
     clusterText = `${spec.name}: ${spec.storage.nodes} storage nodes, ${spec.clients.nodes} clients`;
     progress.line(`${definition.name}: simulating ${clusterText}, seed ${seed}`);
+    // The simulator loads only for simulated runs: workload client processes of real runs register
+    // these commands too, and keep their JavaScript heap (which every full collection marks) small.
+    const { runWorkloadInSimulation } = await import('../../../sim/workload/run-workload-sim.ts');
     run = await runWorkloadInSimulation(definition, spec, {
       seed, params,
       onProgress: (phase, done, total, virtualSec) => progress.update(`${phase}: ${total > 0 ? `${Math.min(100, (100 * done) / total).toFixed(0)}%` : '...'} (simulated ${virtualSec.toFixed(0)} s)`),

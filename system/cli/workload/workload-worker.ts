@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { growHeapForDataPlane } from '../../real/heap-growth.ts';
 import { ThroughputRecorder } from '../../workloads/framework/throughput-recorder.ts';
 import { workloadNamed } from '../../workloads/registry.ts';
 import { errorLine } from '../cli-errors.ts';
@@ -23,6 +24,8 @@ export function registerWorkloadWorker(workload: Command): void {
     .option('--mode <mode>', 'local or hosts', 'local')
     .action(async (flags: { cluster: string; name: string; client: string; clients: string; params: string; mode: string }) => {
       const send = (message: WorkerMessage): void => void process.stdout.write(`${JSON.stringify(message)}\n`);
+      // A client moving chunks receives replies into fresh buffers too: the same heap room as storage nodes.
+      growHeapForDataPlane();
       try {
         const definition = workloadNamed(flags.name);
         const params = JSON.parse(flags.params) as unknown;

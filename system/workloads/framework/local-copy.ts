@@ -11,6 +11,32 @@ export interface CopyOptions {
   readonly onBytes?: (bytes: number) => void;
 }
 
+/**
+ * Piece buffers of writes into Flyer, reused across pieces and files: a fresh buffer per piece kept V8
+ * running full collections (memory outside the heap counts towards them). A buffer comes back once its
+ * piece's write has returned, i.e. is stored on every replica; an earlier attempt of it still queued on
+ * a socket would carry changed bytes, which the receiver's frame checksum rejects.
+ */
+const spareBuffers = new Map<number, Buffer[]>();
+/** Spare bytes kept at most: as many as a GraySort client has in flight (8 MiB pieces x 8 x 4 files). */
+const SPARE_BYTES_MAX = 256 << 20;
+let spareBytes = 0;
+
+function takePieceBuffer(pieceBytes: number): Buffer {
+  const buffer = spareBuffers.get(pieceBytes)?.pop();
+  if (buffer === undefined) return Buffer.allocUnsafe(pieceBytes);
+  spareBytes -= buffer.length;
+  return buffer;
+}
+
+function givePieceBuffer(buffer: Buffer): void {
+  if (spareBytes + buffer.length > SPARE_BYTES_MAX) return;
+  let spare = spareBuffers.get(buffer.length);
+  if (!spare) spareBuffers.set(buffer.length, (spare = []));
+  spare.push(buffer);
+  spareBytes += buffer.length;
+}
+
 /** Copies a local file into a new Flyer file; returns its size. */
 export async function localToFlyer(fs: FlyerFs, localPath: string, flyerPath: string, options: CopyOptions): Promise<number> {
   const local = await open(localPath, 'r');
@@ -19,10 +45,12 @@ export async function localToFlyer(fs: FlyerFs, localPath: string, flyerPath: st
     try {
       const sizeBytes = (await local.stat()).size;
       await copyInPieces(sizeBytes, 'write', options, async (offset, length) => {
-        const buffer = Buffer.allocUnsafe(length);
-        const { bytesRead } = await local.read(buffer, 0, length, offset);
+        const buffer = takePieceBuffer(options.pieceBytes);
+        const piece = buffer.subarray(0, length);
+        const { bytesRead } = await local.read(piece, 0, length, offset);
         if (bytesRead !== length) throw new Error(`${localPath}: short read at ${offset}`);
-        await handle.pwrite(offset, new RealPayload(buffer));
+        await handle.pwrite(offset, new RealPayload(piece));
+        givePieceBuffer(buffer);
       });
       return sizeBytes;
     } finally {

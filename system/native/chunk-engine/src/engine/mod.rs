@@ -4,8 +4,8 @@
 //!   <dir>/meta/wal-<seq>.log   write-ahead log segments after the checkpoint
 //!   <dir>/data/class-<KiB>.dat one sparse file per size class, carved into groups of 256 slots
 //!
-//! Concurrency: metadata lives in `State` behind one mutex, held only for in-memory work and the odd
-//! fallocate. Data I/O runs on the shared I/O pool without the lock. Durable metadata changes go through
+//! Concurrency: metadata lives in `State` behind one mutex, held only for in-memory work (and a
+//! fallocate under space pressure; a new slot's reservation otherwise runs on the I/O pool). Data I/O runs on the shared I/O pool without the lock. Durable metadata changes go through
 //! the committer thread, which group-commits WAL records and applies them to the table afterwards, so
 //! the table only ever holds durable state and a checkpoint snapshot taken by the committer matches the
 //! log exactly. Every asynchronous operation ends in exactly one completion (io/completion.rs).
