@@ -8,6 +8,7 @@
  * g, so recovery takes the highest generation whose `ready` record survived and deletes the others.
  * Frame: [u32 body length][u32 crc32c(body)][body = MessagePack]; a torn tail is cut off on open.
  */
+import { concatBytes } from '../../env/concat-bytes.ts';
 import { decodeMessage, encodeMessage } from '../../env/codec.ts';
 import { crc32c } from '../../env/crc32c.ts';
 import { FlyerError } from '../../env/errors.ts';
@@ -109,7 +110,7 @@ export class LedgerLog {
   async #flush(): Promise<void> {
     this.#flushing = true;
     while (this.#queued.length > 0 && !this.#failure) {
-      const bytes = concat(this.#queued);
+      const bytes = concatBytes(this.#queued);
       const waiters = this.#waiters;
       this.#queued = [];
       this.#waiters = [];
@@ -134,7 +135,7 @@ export class LedgerLog {
    * carries them, and applying one twice would not be harmless) and their waiters resolve with it.
    */
   async #checkpoint(): Promise<void> {
-    const bytes = concat([...this.options.snapshot().map(frame), frame(READY)]);
+    const bytes = concatBytes([...this.options.snapshot().map(frame), frame(READY)]);
     const carried = this.#waiters;
     this.#queued = [];
     this.#waiters = [];
@@ -205,15 +206,4 @@ function parseFrames(data: Uint8Array): { records: unknown[]; readyEndBytes: num
     readyEndBytes.push(at);
   }
   return { records, readyEndBytes, validBytes: at };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
