@@ -5,7 +5,7 @@
  */
 import { assert } from '../../system/env/assert.ts';
 import { decodeMessage, encodeMessage } from '../../system/env/codec.ts';
-import { crc32c } from '../../system/env/crc32c.ts';
+import { frameBody, scanFrames } from '../../system/env/checksummed-frames.ts';
 import { isFlyerError } from '../../system/env/errors.ts';
 import type { Payload } from '../../system/env/payload.ts';
 
@@ -26,19 +26,13 @@ export type WalRecord =
   /** Chunks deleted by removeRange. */
   | { readonly t: 'remove'; readonly ids: readonly string[] };
 
-const HEADER_BYTES = 8;
 /** No record is this large; a length beyond it is garbage, not a record. */
 const RECORD_BYTES_MAX = 1 << 30;
 
 export function frameRecord(record: WalRecord): Uint8Array {
   const body = encodeMessage(record).bytes;
   assert(body.length <= RECORD_BYTES_MAX, `WAL record of ${body.length} bytes`);
-  const out = new Uint8Array(HEADER_BYTES + body.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, body.length, true);
-  view.setUint32(4, crc32c(body), true);
-  out.set(body, HEADER_BYTES);
-  return out;
+  return frameBody(body);
 }
 
 export interface ParsedLog {
@@ -50,19 +44,14 @@ export interface ParsedLog {
 
 export function parseLog(bytes: Uint8Array): ParsedLog {
   const records: WalRecord[] = [];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
   let ready = false;
-  while (at + HEADER_BYTES <= bytes.length) {
-    const length = view.getUint32(at, true);
-    if (length > RECORD_BYTES_MAX || at + HEADER_BYTES + length > bytes.length) break;
-    const body = bytes.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length);
-    if (crc32c(body) !== view.getUint32(at + 4, true)) break;
+  for (const { body, endBytes } of scanFrames(bytes, RECORD_BYTES_MAX)) {
     const record = decodeRecord(body);
     if (record === undefined) break;
     if (record.t === 'ready') ready = true;
     records.push(record);
-    at += HEADER_BYTES + length;
+    at = endBytes;
   }
   return { records, validBytes: at, ready };
 }

@@ -1,6 +1,6 @@
 import { assert } from './assert.ts';
 import { decodeMessage, encodeMessage } from './codec.ts';
-import { crc32c } from './crc32c.ts';
+import { frameBody, scanFrames } from './checksummed-frames.ts';
 import { FlyerError } from './errors.ts';
 import type { KvStore, KvTransaction } from './kv.ts';
 import { fromKeyString, MemoryKv, type CommittedChange, type MemoryKvOptions } from './kv-memory.ts';
@@ -16,7 +16,6 @@ import type { Disk, DiskFile } from './types.ts';
  *
  * Record: [u32 body length][u32 crc32c(body)][body = MessagePack {c: clears, w: writes}].
  */
-const HEADER_BYTES = 8;
 const RECORD_BYTES_MAX = 64 << 20;
 
 export class DurableKv implements KvStore {
@@ -87,12 +86,7 @@ export class DurableKv implements KvStore {
   #append(change: CommittedChange): void {
     const body = encodeMessage({ c: change.clears.map(([b, e]) => [b, e]), w: [...change.writes] }).bytes;
     assert(body.length <= RECORD_BYTES_MAX, `kv log record of ${body.length} bytes is over the limit`);
-    const record = new Uint8Array(HEADER_BYTES + body.length);
-    const view = new DataView(record.buffer);
-    view.setUint32(0, body.length, true);
-    view.setUint32(4, crc32c(body), true);
-    record.set(body, HEADER_BYTES);
-    this.#pending.push(record);
+    this.#pending.push(frameBody(body));
     this.#appendedRecords++;
   }
 
@@ -139,16 +133,11 @@ export class DurableKv implements KvStore {
 async function readLog(file: DiskFile): Promise<{ records: Uint8Array[]; validBytes: number }> {
   const size = file.sizeBytes();
   const data = size > 0 ? await file.read(0, size) : new Uint8Array(0);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const records: Uint8Array[] = [];
-  let at = 0;
-  while (at + HEADER_BYTES <= data.length) {
-    const length = view.getUint32(at, true);
-    if (length > RECORD_BYTES_MAX || at + HEADER_BYTES + length > data.length) break;
-    const body = data.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length);
-    if (crc32c(body) !== view.getUint32(at + 4, true)) break;
+  let validBytes = 0;
+  for (const { body, endBytes } of scanFrames(data, RECORD_BYTES_MAX)) {
     records.push(body);
-    at += HEADER_BYTES + length;
+    validBytes = endBytes;
   }
-  return { records, validBytes: at };
+  return { records, validBytes };
 }

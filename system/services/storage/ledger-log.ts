@@ -8,13 +8,12 @@
  * g, so recovery takes the highest generation whose `ready` record survived and deletes the others.
  * Frame: [u32 body length][u32 crc32c(body)][body = MessagePack]; a torn tail is cut off on open.
  */
+import { frameBody, scanFrames } from '../../env/checksummed-frames.ts';
 import { concatBytes } from '../../env/concat-bytes.ts';
 import { decodeMessage, encodeMessage } from '../../env/codec.ts';
-import { crc32c } from '../../env/crc32c.ts';
 import { FlyerError } from '../../env/errors.ts';
 import type { Disk, DiskFile } from '../../env/types.ts';
 
-const HEADER_BYTES = 8;
 /** A record larger than this is corrupt (snapshots are written in bounded pieces). */
 const RECORD_BYTES_MAX = 16 << 20;
 const FILE_PREFIX = 'log.';
@@ -182,28 +181,18 @@ function isReady(record: unknown): boolean {
 function frame(record: unknown): Uint8Array {
   const body = encodeMessage(record).bytes;
   if (body.length > RECORD_BYTES_MAX) throw new FlyerError('INVALID_ARGUMENT', `ledger record of ${body.length} bytes is over the limit`);
-  const out = new Uint8Array(HEADER_BYTES + body.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, body.length, true);
-  view.setUint32(4, crc32c(body), true);
-  out.set(body, HEADER_BYTES);
-  return out;
+  return frameBody(body);
 }
 
 /** Every whole, intact record from the start; the end offset after each, to find the snapshot's end. */
 function parseFrames(data: Uint8Array): { records: unknown[]; readyEndBytes: number[]; validBytes: number } {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const records: unknown[] = [];
   const readyEndBytes: number[] = [];
-  let at = 0;
-  while (at + HEADER_BYTES <= data.length) {
-    const length = view.getUint32(at, true);
-    if (length > RECORD_BYTES_MAX || at + HEADER_BYTES + length > data.length) break;
-    const body = data.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length);
-    if (crc32c(body) !== view.getUint32(at + 4, true)) break;
-    at += HEADER_BYTES + length;
+  let validBytes = 0;
+  for (const { body, endBytes } of scanFrames(data, RECORD_BYTES_MAX)) {
     records.push(decodeMessage(body));
-    readyEndBytes.push(at);
+    readyEndBytes.push(endBytes);
+    validBytes = endBytes;
   }
-  return { records, readyEndBytes, validBytes: at };
+  return { records, readyEndBytes, validBytes };
 }
