@@ -67,7 +67,9 @@ export class LocalLauncher implements NodeLauncher {
     const deadlineMs = startedMs + options.readyTimeoutMs;
     for (;;) {
       if (findReadyLine(logPath, logStart)) return { pid, readyMs: performance.now() - startedMs };
-      if (!isOurProcess(pid, configPath)) {
+      // A command prefix (`ip netns exec`, ssh) execs or spawns the node: while that happens the
+      // pid's command line can briefly lack the config path, so only a second miss means it exited.
+      if (!isOurProcess(pid, configPath) && (await stillNotOurs(pid, configPath))) {
         rmSync(pidPath, { force: true });
         throw new FlyerError('CLUSTER_NODE_START_FAILED', `${node.id} exited before it was ready; the end of ${logPath}:\n${logTail(logPath, logStart)}`);
       }
@@ -132,4 +134,9 @@ export class LocalLauncher implements NodeLauncher {
   #forget(node: ClusterNode): void {
     rmSync(clusterPaths.pid(this.#dir, node.id), { force: true });
   }
+}
+
+async function stillNotOurs(pid: number, configPath: string): Promise<boolean> {
+  await sleep(POLL_MS);
+  return !isOurProcess(pid, configPath);
 }
