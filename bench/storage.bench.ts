@@ -166,9 +166,10 @@ async function real(quick: boolean): Promise<Record<string, unknown>> {
     }, (line) => log(`O_DIRECT: ${line}`));
     await measureIperf();
     // Buffered I/O: re-reads come from the page cache, so the reads measure the RPC path.
-    // Five rounds: the machine is shared, and the first round also warms up the JIT.
+    // Rounds of 12 passes (3 GiB, about as long as one iperf3 run), so each sample is a steady state
+    // rather than a quarter second dominated by JIT warm-up; several rounds, as the machine is shared.
     cached = await runRealStorageBench({
-      ...DEFAULT_REAL_BENCH_OPTIONS, dataDir: join(root, 'cached'), chunks: 64, readPasses: 2, readRounds: quick ? 1 : 5, engine: { directIo: false },
+      ...DEFAULT_REAL_BENCH_OPTIONS, dataDir: join(root, 'cached'), chunks: 64, readPasses: quick ? 2 : 12, readRounds: quick ? 1 : 4, engine: { directIo: false },
     }, (line) => log(`page cache: ${line}`));
     // The same transfer shape with nothing but Node and the kernel: what this read path could reach here.
     nodeTcp = await measureNodeTcpBound({ servers: 3, messageBytes: 4 * MiB, depth: 8, roundBytes: 512 * MiB, rounds: quick ? 1 : 3 });

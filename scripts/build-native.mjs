@@ -2,7 +2,8 @@
 /**
  * Builds the native crates (std-only Rust, `cargo build --release --offline`): the chunk engine
  * (system/native/chunk-engine → target/release/libflyer_chunk_engine.so for koffi) and the GraySort
- * tools (system/native/sort-tools → flyer-gensort, flyer-valsort, flyer-sort binaries).
+ * tools (system/native/sort-tools → flyer-gensort, flyer-valsort, flyer-sort binaries and
+ * libflyer_sort_tools.so, their in-memory C ABI for koffi).
  * Exits non-zero with a clear message when cargo is missing or a build fails. Meant for
  * `postinstall` and CI; `--if-cargo` turns a missing cargo into a warning (exit 0) so `npm install`
  * still works on machines that only run the simulator.
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const crates = [
   { dir: join(root, 'system', 'native', 'chunk-engine'), outputs: ['libflyer_chunk_engine.so'] },
-  { dir: join(root, 'system', 'native', 'sort-tools'), outputs: ['flyer-gensort', 'flyer-valsort', 'flyer-sort'] },
+  { dir: join(root, 'system', 'native', 'sort-tools'), outputs: ['flyer-gensort', 'flyer-valsort', 'flyer-sort', 'libflyer_sort_tools.so'] },
 ];
 const optional = process.argv.includes('--if-cargo');
 

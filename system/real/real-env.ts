@@ -13,6 +13,7 @@ import { PrometheusSink, startMetricsServer, type MetricsServer } from './promet
 import { RealClock } from './real-clock.ts';
 import { RealDisk } from './real-disk.ts';
 import { RealRpc } from './real-rpc.ts';
+import { installNativeCrc32c } from './rpc/frame-crc.ts';
 import type { PeerAddress } from './rpc/wire.ts';
 
 export type { PeerAddress } from './rpc/wire.ts';
@@ -190,5 +191,7 @@ export class RealEnv implements Env {
 }
 
 export function createRealEnv(options: RealEnvOptions): RealEnv {
+  // Chunk payload checksums (services call env/crc32c.ts) run on the native loop when it is built.
+  installNativeCrc32c();
   return new RealEnv(options);
 }

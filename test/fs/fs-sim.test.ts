@@ -108,3 +108,38 @@ test('GC: a removed file leaves every storage target after the delay; a file ope
   t.is(result.afterDelay.open, 10, 'the file open for write is not');
   t.is(result.afterClose, 0, 'collected once closed');
 });
+
+test('preadInto fills the caller\'s buffer across chunks and holes, stops at the end; a directory layout sets its files\' chunk size', async (t) => {
+  const result = await onFileSystem(13, async (env, fs) => {
+    await fs.mkdir('/big', { layout: { tableId: 1, tableVersion: 0, chunkSizeBytes: 4 * CHUNK_BYTES, stripeSize: 2 } });
+    const bytes = bytesOf(env, 9 * CHUNK_BYTES + 7);
+    const handle = await fs.open('/big/f', { write: true, create: true, read: true });
+    await handle.pwrite(0, bytes.subarray(0, 3 * CHUNK_BYTES));
+    // [3C, 5C) stays a hole.
+    await handle.pwrite(5 * CHUNK_BYTES, bytes.subarray(5 * CHUNK_BYTES));
+    await handle.close();
+    const reader = await fs.open('/big/f');
+    const into = new Uint8Array(bytes.length + 100).fill(0xee);
+    const whole = await reader.preadInto(0, into);
+    const middle = new Uint8Array(2 * CHUNK_BYTES).fill(0xee);
+    const middleGot = await reader.preadInto(2 * CHUNK_BYTES + 3, middle);
+    const expected = Uint8Array.from(bytes);
+    expected.fill(0, 3 * CHUNK_BYTES, 5 * CHUNK_BYTES);
+    const layout = reader.inode.layout;
+    return {
+      whole, same: Buffer.compare(Buffer.from(into.subarray(0, bytes.length)), Buffer.from(expected)) === 0,
+      untouchedPastEnd: into.subarray(bytes.length).every((b) => b === 0xee),
+      middleGot, middleSame: Buffer.compare(Buffer.from(middle), Buffer.from(expected.subarray(2 * CHUNK_BYTES + 3, 4 * CHUNK_BYTES + 3))) === 0,
+      atEnd: await reader.preadInto(bytes.length, new Uint8Array(10)),
+      chunkSizeBytes: layout.chunkSizeBytes, stripeSize: layout.stripeSize,
+    };
+  });
+  t.is(result.whole, 9 * CHUNK_BYTES + 7);
+  t.true(result.same, 'data, then zeros in the hole, then data');
+  t.true(result.untouchedPastEnd, 'nothing written past the end of the file');
+  t.is(result.middleGot, 2 * CHUNK_BYTES);
+  t.true(result.middleSame, 'an unaligned read across chunk boundaries');
+  t.is(result.atEnd, 0);
+  t.is(result.chunkSizeBytes, 4 * CHUNK_BYTES);
+  t.is(result.stripeSize, 2);
+});

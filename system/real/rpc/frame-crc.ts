@@ -1,34 +1,30 @@
-import { crc32c } from '../../env/crc32c.ts';
+import { crc32c, setLargeCrc32c } from '../../env/crc32c.ts';
 import { loadNativeLibrary } from '../chunk-engine/library.ts';
 
 /**
- * CRC32C for RPC frames. Every frame is checksummed by its sender and its receiver, so for 4 MiB chunk
+ * CRC32C for RPC frames and, once installed, for every large checksum of a real process (chunk payloads
+ * a client writes, too). Every frame is checksummed by its sender and its receiver, so for 4 MiB chunk
  * transfers the checksum is a large share of the CPU a byte costs. Buffers from 16 KiB up go through
  * the native chunk engine's three-lane SSE4.2 loop when its library is built (about 25 GB/s on this
  * machine, against about 6 GB/s for @node-rs/crc32); without it, or for small buffers (where the call
- * overhead dominates), system/env/crc32c.ts. Both compute the same function, so either side may use
- * either. `initial` continues a running checksum, as crc32c() does.
+ * overhead dominates), @node-rs/crc32. Both compute the same function, so either side may use either.
  */
-const NATIVE_MIN_BYTES = 16 * 1024;
+let installed = false;
 
-type NativeCrc = (initial: number, data: Uint8Array, length: number) => number;
-
-/** undefined: not tried yet; null: unavailable (not built, or refused to load). */
-let nativeCrc: NativeCrc | null | undefined;
-
-function loadNativeCrc(): NativeCrc | null {
+/** Routes large checksums of this process to the native loop, if the library loads (once; idempotent). */
+export function installNativeCrc32c(): void {
+  if (installed) return;
+  installed = true;
   try {
     const library = loadNativeLibrary();
-    return (initial, data, length) => library.fce_crc32c(initial, data, length);
+    setLargeCrc32c((bytes, initial) => library.fce_crc32c(initial, bytes, bytes.length));
   } catch {
-    return null;
+    // Not built, or refused to load: @node-rs/crc32 for everything.
   }
 }
 
+/** `initial` continues a running checksum, as crc32c() does. */
 export function frameCrc32c(bytes: Uint8Array, initial = 0): number {
-  if (bytes.length >= NATIVE_MIN_BYTES) {
-    if (nativeCrc === undefined) nativeCrc = loadNativeCrc();
-    if (nativeCrc !== null) return nativeCrc(initial >>> 0, bytes, bytes.length) >>> 0;
-  }
+  if (!installed) installNativeCrc32c();
   return crc32c(bytes, initial);
 }

@@ -1,5 +1,5 @@
 import { FlyerError, isFlyerError } from '../../env/errors.ts';
-import { concatPayloads, payloadSlice, zeroPayload, type Payload } from '../../env/payload.ts';
+import { concatPayloads, materialize, payloadSlice, RealPayload, zeroPayload, type Payload } from '../../env/payload.ts';
 import { locateRange, stripeChains } from '../client/layout.ts';
 import type { RoutingProvider } from '../client/routing-view.ts';
 import type { StorageClient } from '../client/storage-client.ts';
@@ -48,6 +48,43 @@ export async function readRange(storage: StorageClient, routing: RoutingProvider
     }
   });
   return concatPayloads(parts);
+}
+
+/**
+ * Reads [offset, offset + into.length) of a file straight into `into` (3FS USRBIO's iov): in real mode
+ * each chunk's bytes are received from the socket into their place, so a large read costs no gathering
+ * copy. Holes read as zeros; the caller clips at the file length.
+ */
+export async function readRangeInto(storage: StorageClient, routing: RoutingProvider, file: FileInode, offsetBytes: number, into: Uint8Array): Promise<void> {
+  if (into.length === 0) return;
+  const chains = await fileChains(routing, file);
+  const pieces = locateRange(file.layout, chains, offsetBytes, into.length);
+  let at = 0;
+  const placed = pieces.map((piece) => {
+    const view = into.subarray(at, at + piece.lengthBytes);
+    at += piece.lengthBytes;
+    return { piece, view };
+  });
+  await forEachPiece(placed, async ({ piece, view }) => {
+    try {
+      const outcome = await storage.read({
+        chainId: piece.chainId, chunkId: chunkIdOfFile(file, piece.chunkIndex), offsetBytes: piece.offsetInChunkBytes, lengthBytes: piece.lengthBytes, into: view,
+      });
+      if (!outcome.ok) throw new FlyerError(outcome.code as never, outcome.detail);
+      placeInto(view, outcome.payload ?? zeroPayload(0));
+    } catch (error) {
+      if (!isFlyerError(error, 'CHUNK_NOT_FOUND')) throw error;
+      view.fill(0);
+    }
+  });
+}
+
+/** Makes `view` hold `got` followed by zeros, copying only when the bytes did not land in place already. */
+function placeInto(view: Uint8Array, got: Payload): void {
+  const length = Math.min(got.sizeBytes, view.length);
+  const landed = got instanceof RealPayload && got.bytes.buffer === view.buffer && got.bytes.byteOffset === view.byteOffset;
+  if (!landed && length > 0) view.set(materialize(payloadSlice(got, 0, length)));
+  if (length < view.length) view.fill(0, length);
 }
 
 /** Writes a payload at a file offset: one chunk update per chunk it touches, in parallel. */

@@ -4,8 +4,8 @@ import type { Env } from '../../env/types.ts';
 import type { RoutingProvider } from '../client/routing-view.ts';
 import type { StorageClient } from '../client/storage-client.ts';
 import type { MetaClient } from '../meta/meta-client.ts';
-import type { DirEntry, FileInode, Inode, StatFs } from '../meta/types.ts';
-import { readRange, writeRange } from './file-io.ts';
+import type { DirEntry, DirectoryLayout, FileInode, Inode, StatFs } from '../meta/types.ts';
+import { readRange, readRangeInto, writeRange } from './file-io.ts';
 
 export interface OpenFlags {
   readonly read?: boolean;
@@ -64,7 +64,8 @@ export class FlyerFs {
     return this.meta.listAll(path);
   }
 
-  async mkdir(path: string, options: { recursive?: boolean; perm?: number } = {}): Promise<Inode> {
+  /** `layout`: the new directory's own (its files inherit it; 3FS sets chunk size per directory); else its parent's. */
+  async mkdir(path: string, options: { recursive?: boolean; perm?: number; layout?: DirectoryLayout } = {}): Promise<Inode> {
     return this.meta.mkdirs(path, options);
   }
 
@@ -156,6 +157,18 @@ export class FileHandle {
     checkRange(offsetBytes, lengthBytes);
     const available = Math.max(0, Math.min(lengthBytes, this.lengthBytes - offsetBytes));
     return readRange(this.fs.storage, this.fs.routing, this.#file, offsetBytes, available);
+  }
+
+  /**
+   * Reads from `offsetBytes` into `into` (received in place in real mode); returns the bytes read, fewer
+   * than `into.length` only at the end of the file.
+   */
+  async preadInto(offsetBytes: number, into: Uint8Array): Promise<number> {
+    this.#check(this.mode.readable, 'not open for reading');
+    checkRange(offsetBytes, into.length);
+    const available = Math.max(0, Math.min(into.length, this.lengthBytes - offsetBytes));
+    await readRangeInto(this.fs.storage, this.fs.routing, this.#file, offsetBytes, into.subarray(0, available));
+    return available;
   }
 
   async read(lengthBytes: number): Promise<Payload> {

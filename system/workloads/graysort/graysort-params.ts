@@ -1,3 +1,4 @@
+import { FlyerError } from '../../env/errors.ts';
 import { ParamReader } from '../framework/params.ts';
 import { simCpuRates } from './sim-rates.ts';
 import type { RunMode } from '../framework/workload.ts';
@@ -13,6 +14,12 @@ export interface GraySortParams {
   readonly ascii: boolean;
   readonly pieceBytes: number;
   readonly inFlight: number;
+  /**
+   * Chunk size of the GraySort tree (3FS sets it per directory): 4 MiB by default, since every file
+   * here is streamed whole, and larger chunks cost fewer requests per byte (1 MiB -> 4 MiB: ~30% more
+   * replicated write throughput on one machine).
+   */
+  readonly chunkBytes: number;
   /** Threads each real client gives the native tools. */
   readonly threads: number;
   /** Simulation: cores per client and what one core partitions and sorts per second (measured, see below). */
@@ -36,6 +43,7 @@ export function parseGraySortParams(raw: Readonly<Record<string, unknown>>, mode
     ascii: params.boolean('ascii', false),
     pieceBytes: params.integer('piece_bytes', 8 * 2 ** 20, { min: 4096, max: 2 ** 30 }),
     inFlight: params.integer('in_flight', 8, { min: 1, max: 1024 }),
+    chunkBytes: params.integer('chunk_bytes', 4 * 2 ** 20, { min: 64 * 1024, max: 64 * 2 ** 20 }),
     threads: params.integer('threads', 2, { min: 1, max: 256 }),
     cores: params.integer('cores', spec?.clients.cores ?? 2, { min: 1, max: 4096 }),
     gensortBytesPerCoreSec: params.number('gensort_bytes_per_core_sec', rates.gensortBytesPerCoreSec, { min: 1 }),
@@ -45,6 +53,7 @@ export function parseGraySortParams(raw: Readonly<Record<string, unknown>>, mode
     binMs: params.integer('bin_ms', mode === 'sim' ? 250 : 500, { min: 1, max: 600_000 }),
   };
   params.done();
+  if ((parsed.chunkBytes & (parsed.chunkBytes - 1)) !== 0) throw new FlyerError('INVALID_ARGUMENT', `graysort: chunk_bytes must be a power of two, got ${parsed.chunkBytes}`);
   return parsed;
 }
 

@@ -1,22 +1,22 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gensort, partitionRecords, sortRecords, valsort, valsortSummaries } from '../../graysort/index.ts';
-import { localToFlyer, flyerToLocal, type CopyOptions } from '../framework/local-copy.ts';
-import { mapLimited } from '../framework/limited.ts';
+import { gensort, valsortSummaries } from '../../graysort/index.ts';
+import { localToFlyer, type CopyOptions } from '../framework/local-copy.ts';
 import type { ClientContext } from '../framework/workload.ts';
-import { ownedPartitions, paths, recordRange, RECORD_BYTES, type GraySortParams } from './graysort-params.ts';
+import { paths, recordRange, RECORD_BYTES, type GraySortParams } from './graysort-params.ts';
+import { partitionReal as partitionStreamed } from './partition-real.ts';
+import { sortReal as sortInMemory } from './sort-real.ts';
 import type { GenerateOutput, PartitionOutput, SortOutput, ValidateInput, ValidateOutput } from './graysort-types.ts';
 
 /**
- * GraySort on real clients: every compute step runs our native tools (gensort, flyer-sort, valsort) on
- * local scratch files, and every byte between steps goes through Flyer, as smallpond's benchmark keeps
- * all data on 3FS. Scratch space is removed after each step.
+ * GraySort on real clients, with every byte between steps on Flyer as smallpond's benchmark keeps all
+ * data on 3FS. Generation runs gensort into local scratch and copies the file in (it is not timed as
+ * part of the sort); partition and sort stream between Flyer and memory and run the native partitioner
+ * and sort in process (partition-real.ts, sort-real.ts); validation runs valsort over the partitions'
+ * summaries. Scratch space is removed after each step.
  */
 type Ctx = ClientContext<GraySortParams>;
-
-/** Piece files copied at once (each with its own pieces in flight). */
-const FILES_IN_FLIGHT = 4;
 
 async function withScratch<T>(ctx: Ctx, body: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), `flyer-graysort-${ctx.clientIndex}-`));
@@ -46,45 +46,12 @@ export async function generateReal(ctx: Ctx): Promise<GenerateOutput> {
   });
 }
 
-export async function partitionReal(ctx: Ctx): Promise<PartitionOutput> {
-  const progress = counter(ctx);
-  return withScratch(ctx, async (dir) => {
-    const input = join(dir, 'input.dat');
-    await flyerToLocal(ctx.fs, paths.input(ctx.clientIndex), input, copyOptions(ctx, progress));
-    const outDir = join(dir, 'parts');
-    await mkdir(outDir);
-    const result = await partitionRecords(input, { parts: ctx.params.partitions, outDir, keySpace: ctx.params.ascii ? 'ascii' : 'binary' });
-    await rm(input);
-    // Many small piece files: several at once, so per-file metadata round trips overlap.
-    await mapLimited(result.files, FILES_IN_FLIGHT, (file, part) => localToFlyer(ctx.fs, file, paths.piece(part, ctx.clientIndex), copyOptions(ctx, progress)));
-    return { records: result.records, counts: result.counts };
-  });
+export function partitionReal(ctx: Ctx): Promise<PartitionOutput> {
+  return partitionStreamed(ctx, counter(ctx));
 }
 
-export async function sortReal(ctx: Ctx): Promise<SortOutput> {
-  const progress = counter(ctx);
-  const results: SortOutput['partitions'][number][] = [];
-  for (const part of ownedPartitions(ctx.params, ctx.clientIndex, ctx.clientCount)) {
-    results.push(await withScratch(ctx, async (dir) => {
-      const clients = Array.from({ length: ctx.clientCount }, (_, client) => client);
-      const pieces = await mapLimited(clients, FILES_IN_FLIGHT, async (client) => {
-        const local = join(dir, `piece-${client}.dat`);
-        await flyerToLocal(ctx.fs, paths.piece(part, client), local, copyOptions(ctx, progress));
-        return local;
-      });
-      const output = join(dir, 'sorted.dat');
-      const stats = await sortRecords(pieces, output, { threads: ctx.params.threads });
-      let summaryBase64: string | undefined;
-      if (stats.records > 0) {
-        const summaryPath = join(dir, 'sorted.sum');
-        await valsort(output, { summaryOut: summaryPath });
-        summaryBase64 = (await readFile(summaryPath)).toString('base64');
-      }
-      await localToFlyer(ctx.fs, output, paths.output(part), copyOptions(ctx, progress));
-      return { partition: part, records: stats.records, sortSec: stats.totalSec, ...(summaryBase64 ? { summaryBase64 } : {}) };
-    }));
-  }
-  return { partitions: results };
+export function sortReal(ctx: Ctx): Promise<SortOutput> {
+  return sortInMemory(ctx, counter(ctx));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { assert } from '../../env/assert.ts';
 import { mapLimited } from '../framework/limited.ts';
 import type { ClientContext, WorkloadDefinition } from '../framework/workload.ts';
 import { graySortReport } from './graysort-report.ts';
@@ -30,6 +31,10 @@ export const graySortWorkload: WorkloadDefinition<GraySortParams> = {
         await ctx.fs.remove(paths.root, { recursive: true }).catch((error: { code?: string }) => {
           if (error.code !== 'META_NOT_FOUND') throw error;
         });
+        // The tree's own chunk size; everything else as the root's layout.
+        const root = await ctx.fs.stat('/');
+        assert(root.type === 'directory', 'the root is a directory');
+        await ctx.fs.mkdir(paths.root, { layout: { ...root.layout, chunkSizeBytes: ctx.params.chunkBytes } });
         for (const dir of ['/graysort/input', '/graysort/output']) await ctx.fs.mkdir(dir, { recursive: true });
         const parts = Array.from({ length: ctx.params.partitions }, (_, part) => part);
         await mapLimited(parts, 16, (part) => ctx.fs.mkdir(paths.partitionDir(part), { recursive: true }));

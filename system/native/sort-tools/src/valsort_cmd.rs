@@ -3,9 +3,9 @@
 //! input), or (-s) checks a file of concatenated summaries written by -o, one per output partition.
 
 use crate::args::{attached_or_next, parse_or_usage, parse_threads};
-use crate::fileio::{create_output, open_records, read_at, strip_sump_options};
-use crate::pipeline::{default_threads, ordered_blocks};
-use crate::record::RECORD_BYTES;
+use crate::fileio::{create_output, open_records, strip_sump_options};
+use crate::pipeline::default_threads;
+use crate::summarize::{Records, summarize};
 use crate::summary::{KeyCompare, SUMMARY_BYTES, Summary};
 use std::io::Write;
 
@@ -18,9 +18,6 @@ usage: flyer valsort [-i] [-q] [-o SUMMARY_FILE] [-s] [-tN] FILE_NAME[,opts]
   -tN              threads (default: all cores)
   FILE_NAME        records file; gensort's ',buf', ',dir', ',trans=N', ',count=N' suffixes are accepted and ignored
 exit status: 0 all records in order, 1 unordered records or an error";
-
-/// Records per validation block: 4 MB, valsort's own block size.
-const BLOCK_RECORDS: u64 = 40_000;
 
 pub struct ValsortArgs {
     pub compare: KeyCompare,
@@ -60,29 +57,7 @@ pub fn summarize_records(path: &str, compare: KeyCompare, threads: usize) -> std
     if records == 0 {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{path} holds no records")));
     }
-    let blocks = records.div_ceil(BLOCK_RECORDS) as usize;
-    let mut total: Option<Summary> = None;
-    ordered_blocks(
-        blocks,
-        threads,
-        || (vec![0u8; BLOCK_RECORDS as usize * RECORD_BYTES], None::<Summary>),
-        |b, (buf, summary)| {
-            let first = b as u64 * BLOCK_RECORDS;
-            let n = (records - first).min(BLOCK_RECORDS) as usize * RECORD_BYTES;
-            read_at(&file, &mut buf[..n], first * RECORD_BYTES as u64)?;
-            *summary = Some(Summary::of_block(&buf[..n], compare));
-            Ok(())
-        },
-        |_, (_, summary)| {
-            let s = summary.take().expect("produced");
-            total = Some(match total.take() {
-                None => s,
-                Some(t) => t.then(&s, compare),
-            });
-            Ok(())
-        },
-    )?;
-    Ok(total.expect("at least one block"))
+    summarize(Records::File { file: &file, records }, compare, threads)
 }
 
 /// Merges a file of concatenated summaries, in order.

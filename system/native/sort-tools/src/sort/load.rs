@@ -1,4 +1,6 @@
-//! Step 1 of the sort: map every input and build the sort entries, one thread per share of the records.
+//! Step 1 of the sort: build the sort entries, one thread per share of the records. Inputs are byte
+//! slices (memory-mapped files for `sort_files`, caller buffers for the in-memory C ABI), so both paths
+//! share this code.
 //! An entry is `key (80 bits) << 48 | input number (16 bits) << 32 | record index in that input (32
 //! bits)`: the key on top so the top 16 bits pick the radix bucket and integer order is key order, ties
 //! broken by input position (a stable sort, hence deterministic output).
@@ -7,14 +9,16 @@ use crate::fileio::open_records;
 use crate::mapped::Mapped;
 use crate::memory::big_zeroed;
 use crate::record::RECORD_BYTES;
+use std::io;
 use std::thread;
 
 pub const BUCKET_BITS: u32 = 16;
 pub const BUCKETS: usize = 1 << BUCKET_BITS;
-const MAX_INPUTS: usize = 1 << 16;
+/// The entry has 16 bits for the input number and 32 for the record index.
+pub const MAX_INPUTS: usize = 1 << 16;
+pub const MAX_INPUT_RECORDS: usize = u32::MAX as usize;
 
-pub struct Loaded {
-    pub inputs: Vec<Mapped>,
+pub struct Entries {
     /// One entry per record, in input order.
     pub entries: Vec<u128>,
     /// Per share (equal consecutive slices of `entries`, one per thread), the entry count per bucket.
@@ -35,27 +39,52 @@ pub fn bucket_of(entry: u128) -> usize {
 
 /// The record an entry stands for.
 #[inline(always)]
-pub fn record_of(inputs: &[Mapped], entry: u128) -> &[u8] {
+pub fn record_of<'a>(inputs: &[&'a [u8]], entry: u128) -> &'a [u8] {
     let input = ((entry >> 32) & 0xffff) as usize;
     let at = (entry as u32 as usize) * RECORD_BYTES;
-    &inputs[input].as_slice()[at..at + RECORD_BYTES]
+    &inputs[input][at..at + RECORD_BYTES]
 }
 
-pub fn load(paths: &[String], shares: usize) -> std::io::Result<Loaded> {
+/// Why `inputs` cannot be sorted as one run of entries, if they cannot: the limits the entry layout sets.
+pub fn check_inputs(inputs: &[&[u8]]) -> Result<(), String> {
+    if inputs.len() > MAX_INPUTS {
+        return Err(format!("{} inputs exceed one sort's limit of {MAX_INPUTS}", inputs.len()));
+    }
+    for (i, data) in inputs.iter().enumerate() {
+        if data.len() % RECORD_BYTES != 0 {
+            return Err(format!("input {i} is {} bytes, not a multiple of the {RECORD_BYTES}-byte record size", data.len()));
+        }
+        if data.len() / RECORD_BYTES > MAX_INPUT_RECORDS {
+            return Err(format!("input {i} has {} records, over one input's limit of 2^32 - 1", data.len() / RECORD_BYTES));
+        }
+    }
+    Ok(())
+}
+
+/// Maps every input file read-only (no copy out of the page cache).
+pub fn map_inputs(paths: &[String]) -> io::Result<Vec<Mapped>> {
     if paths.len() > MAX_INPUTS {
-        return Err(std::io::Error::other(format!("{} inputs exceed one sort's limit of {MAX_INPUTS}", paths.len())));
+        return Err(io::Error::other(format!("{} inputs exceed one sort's limit of {MAX_INPUTS}", paths.len())));
     }
     let mut inputs = Vec::with_capacity(paths.len());
-    let mut starts = Vec::with_capacity(paths.len() + 1); // global index of each input's first record
-    let mut total = 0usize;
     for path in paths {
         let (file, records) = open_records(path)?;
-        if records > u32::MAX as u64 {
-            return Err(std::io::Error::other(format!("{path}: {records} records exceed one input's limit of 2^32 - 1")));
+        if records > MAX_INPUT_RECORDS as u64 {
+            return Err(io::Error::other(format!("{path}: {records} records exceed one input's limit of 2^32 - 1")));
         }
-        inputs.push(Mapped::map(&file, records as usize * RECORD_BYTES).map_err(|e| std::io::Error::new(e.kind(), format!("can't map {path}: {e}")))?);
+        inputs.push(Mapped::map(&file, records as usize * RECORD_BYTES).map_err(|e| io::Error::new(e.kind(), format!("can't map {path}: {e}")))?);
+    }
+    Ok(inputs)
+}
+
+/// Builds the entries of `inputs` (which must pass `check_inputs`) on `shares` threads.
+pub fn build_entries(inputs: &[&[u8]], shares: usize) -> io::Result<Entries> {
+    check_inputs(inputs).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let mut starts = Vec::with_capacity(inputs.len() + 1); // global index of each input's first record
+    let mut total = 0usize;
+    for data in inputs {
         starts.push(total);
-        total += records as usize;
+        total += data.len() / RECORD_BYTES;
     }
     starts.push(total);
     let shares = shares.max(1);
@@ -67,7 +96,7 @@ pub fn load(paths: &[String], shares: usize) -> std::io::Result<Loaded> {
             let (from, to) = (total * s / shares, total * (s + 1) / shares);
             let (mine, tail) = std::mem::take(&mut rest).split_at_mut(to - from);
             rest = tail;
-            let (inputs, starts) = (&inputs, &starts);
+            let starts = &starts;
             scope.spawn(move || {
                 // Walk the inputs that overlap global records [from, to).
                 let mut global = from;
@@ -77,7 +106,7 @@ pub fn load(paths: &[String], shares: usize) -> std::io::Result<Loaded> {
                         input += 1;
                     }
                     let end = to.min(starts[input + 1]);
-                    let data = inputs[input].as_slice();
+                    let data = inputs[input];
                     for g in global..end {
                         let index = g - starts[input];
                         let e = entry(&data[index * RECORD_BYTES..index * RECORD_BYTES + 10], input, index);
@@ -89,5 +118,5 @@ pub fn load(paths: &[String], shares: usize) -> std::io::Result<Loaded> {
             });
         }
     });
-    Ok(Loaded { inputs, entries, histograms })
+    Ok(Entries { entries, histograms })
 }

@@ -1,0 +1,95 @@
+import { partitionRecordsInMemory } from '../../graysort/index.ts';
+import { Semaphore } from '../../services/common/semaphore.ts';
+import type { FileHandle } from '../../services/fs/flyer-fs.ts';
+import { workloadBuffers } from '../framework/buffer-pool.ts';
+import { mapLimited } from '../framework/limited.ts';
+import type { ClientContext } from '../framework/workload.ts';
+import { paths, RECORD_BYTES, type GraySortParams } from './graysort-params.ts';
+import type { PartitionOutput } from './graysort-types.ts';
+import { PieceAppender } from './piece-appender.ts';
+
+type Ctx = ClientContext<GraySortParams>;
+
+/** Staging held for all partitions of one client together (each gets at least one chunk). */
+const STAGING_BUDGET_BYTES = 256 << 20;
+/** Piece files opened at once (each open is a metadata round trip). */
+const OPENS_IN_FLIGHT = 16;
+
+/**
+ * Phase 1 on a real client, streamed: blocks of this client's input are read from Flyer (several ahead,
+ * straight into reused buffers), split by key range in memory by the native partitioner, and each
+ * partition's records are appended to its piece file on Flyer while later blocks are still being read.
+ * No byte touches a local disk, and reading, partitioning and writing overlap.
+ */
+export async function partitionReal(ctx: Ctx, progress: (bytes: number) => void): Promise<PartitionOutput> {
+  const { partitions, pieceBytes, inFlight, chunkBytes } = ctx.params;
+  const input = await ctx.fs.open(paths.input(ctx.clientIndex), { read: true });
+  const sizeBytes = input.lengthBytes;
+  const stagingBytes = chunkBytes * Math.max(1, Math.floor(Math.min(pieceBytes, STAGING_BUDGET_BYTES / partitions) / chunkBytes));
+  const writeSlots = new Semaphore(inFlight);
+  const written = (bytes: number): void => {
+    ctx.recorder.add('write', bytes);
+    progress(bytes);
+  };
+  const handles = await mapLimited(Array.from({ length: partitions }, (_, part) => part), OPENS_IN_FLIGHT,
+    (part) => ctx.fs.open(paths.piece(part, ctx.clientIndex), { write: true, create: true, truncate: true }));
+  const appenders = handles.map((handle) => new PieceAppender(handle, stagingBytes, writeSlots, workloadBuffers, written));
+  const counts = new Array<number>(partitions).fill(0);
+  // Whole records per block, so every block partitions on its own.
+  const blockBytes = Math.max(1, Math.floor(pieceBytes / RECORD_BYTES)) * RECORD_BYTES;
+  const grouped = workloadBuffers.take(blockBytes);
+  try {
+    for await (const block of blocksOf(input, sizeBytes, blockBytes, inFlight, (bytes) => {
+      ctx.recorder.add('read', bytes);
+      progress(bytes);
+    })) {
+      try {
+        const split = await partitionRecordsInMemory(block.view, partitions, ctx.params.ascii ? 'ascii' : 'binary', grouped);
+        for (let part = 0; part < partitions; part++) {
+          counts[part]! += split.counts[part]!;
+          await appenders[part]!.append(split.grouped.subarray(split.offsets[part]!, split.offsets[part + 1]!));
+        }
+      } finally {
+        workloadBuffers.give(block.whole);
+      }
+    }
+    await Promise.all(appenders.map((appender) => appender.finish()));
+  } finally {
+    workloadBuffers.give(grouped);
+    await input.close();
+  }
+  return { records: sizeBytes / RECORD_BYTES, counts };
+}
+
+interface Block {
+  /** The pooled buffer, to give back. */
+  readonly whole: Buffer;
+  /** The block's bytes in it. */
+  readonly view: Uint8Array;
+}
+
+/** The file's blocks in order, with up to `ahead` reads in flight beyond the one being consumed. */
+async function* blocksOf(input: FileHandle, sizeBytes: number, blockBytes: number, ahead: number, onRead: (bytes: number) => void): AsyncGenerator<Block> {
+  const pending: Promise<Block>[] = [];
+  let nextOffset = 0;
+  const startRead = (): void => {
+    const offset = nextOffset;
+    const length = Math.min(blockBytes, sizeBytes - offset);
+    nextOffset += length;
+    const whole = workloadBuffers.take(blockBytes);
+    const read = input.preadInto(offset, whole.subarray(0, length)).then((got) => {
+      if (got !== length) throw new Error(`input: read ${got} of ${length} bytes at ${offset}`);
+      onRead(length);
+      return { whole, view: whole.subarray(0, length) };
+    });
+    // Awaited in order later; until then a failure must not count as unhandled.
+    read.catch(() => undefined);
+    pending.push(read);
+  };
+  while (nextOffset < sizeBytes && pending.length < ahead) startRead();
+  while (pending.length > 0) {
+    const block = await pending.shift()!;
+    if (nextOffset < sizeBytes) startRead();
+    yield block;
+  }
+}
