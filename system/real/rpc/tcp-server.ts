@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, Socket, type Server } from 'node:net';
 import { encodeMessage } from '../../env/codec.ts';
 import { FlyerError, toFlyerError, type ErrorCode } from '../../env/errors.ts';
 import type { Logger } from '../../env/log.ts';
@@ -58,6 +58,7 @@ export class TcpServer {
       server.once('error', onError);
       server.listen(address.port, address.host, () => {
         server.off('error', onError);
+        this.#acceptWithDirectReads(server);
         server.on('error', (error) => this.#options.log.error('rpc server error', { error: error.message }));
         const bound = server.address();
         const port = typeof bound === 'object' && bound !== null ? bound.port : address.port;
@@ -76,7 +77,7 @@ export class TcpServer {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  #accept(socket: Socket): void {
+  #accept(socket: Socket | ((onread: DirectReads) => Socket)): void {
     const connection = new ServerConnection({
       socket,
       server: this.#options,
@@ -85,6 +86,31 @@ export class TcpServer {
     });
     this.#connections.add(connection);
   }
+
+  /**
+   * Node gives accepted sockets no `onread` (direct reads): every read lands in a fresh 64 KiB buffer
+   * that the decoder then copies chunk payloads out of, which cost storage nodes a copy of every byte
+   * written plus the collection of those buffers. So accepted connections are wrapped here, as Node's
+   * own accept does, but in a Socket with `onread`. This uses the listening handle's `onconnection`,
+   * which is Node internals: where it is missing, connections come through Node's accept as before.
+   */
+  #acceptWithDirectReads(server: Server): void {
+    const handle = (server as unknown as { _handle?: { onconnection?: (status: number, client?: unknown) => void } })._handle;
+    if (typeof handle?.onconnection !== 'function') return;
+    handle.onconnection = (status, client) => {
+      if (status < 0 || client === undefined || client === null) {
+        this.#options.log.debug('rpc accept failed', { status });
+        return;
+      }
+      this.#accept((onread) => new Socket({ handle: client as never, allowHalfOpen: true, readable: true, writable: true, onread } as never));
+    };
+  }
+}
+
+/** net.Socket's `onread` option. */
+interface DirectReads {
+  readonly buffer: () => Uint8Array;
+  readonly callback: (nread: number, buffer: Uint8Array) => boolean;
 }
 
 class ServerConnection {
@@ -99,19 +125,31 @@ class ServerConnection {
   /** The pooled buffer a request's raw tail is landing in right now, until its frame is decoded. */
   #landing: PooledBuffer | undefined;
 
-  constructor(options: { socket: Socket; server: TcpServerOptions; maxFrameBytes: number; onClose: () => void }) {
-    this.#socket = options.socket;
+  /** `socket`: one Node accepted (its reads copied into place), or how to make one with direct reads. */
+  constructor(options: { socket: Socket | ((onread: DirectReads) => Socket); server: TcpServerOptions; maxFrameBytes: number; onClose: () => void }) {
     this.#options = options.server;
     this.#maxFrameBytes = options.maxFrameBytes;
-    this.#writer = new FrameWriter(this.#socket);
-    this.#remote = `${this.#socket.remoteAddress}:${this.#socket.remotePort}`;
-    this.#decoder = new FrameDecoder({
+    const decoder = new FrameDecoder({
       maxFrameBytes: this.#maxFrameBytes,
       onEvent: (event) => this.#onEvent(event),
       requestTailDestination: (tailBytes) => this.#lendTail(tailBytes),
     });
+    this.#decoder = decoder;
+    if (typeof options.socket === 'function') {
+      this.#socket = options.socket({
+        buffer: () => decoder.nextReadBuffer(),
+        callback: (nread, buffer) => {
+          decoder.pushRead(nread, buffer);
+          return true;
+        },
+      });
+    } else {
+      this.#socket = options.socket;
+      this.#socket.on('data', (chunk: Buffer) => decoder.pushChunk(chunk));
+    }
+    this.#writer = new FrameWriter(this.#socket);
+    this.#remote = `${this.#socket.remoteAddress}:${this.#socket.remotePort}`;
     this.#socket.setNoDelay(true);
-    this.#socket.on('data', (chunk: Buffer) => this.#decoder.pushChunk(chunk));
     this.#socket.on('end', () => this.#onPeerEnd());
     // Resets and the like are the peer's business; 'close' follows and cleans up.
     this.#socket.on('error', (error) => this.#options.log.debug('rpc connection error', { remote: this.#remote, error: error.message }));
