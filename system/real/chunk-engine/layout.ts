@@ -13,6 +13,7 @@ export const COMPLETION_BYTES = 192;
 export const UPDATE_BYTES = 64;
 export const SPACE_BYTES = 160;
 export const LOCATION_BYTES = 40;
+export const MAPPED_BYTES = 32;
 
 /** Struct kinds as numbered by `fce_layout`. */
 export const LAYOUT_SIZES: readonly (readonly [kind: number, name: string, bytes: number])[] = [
@@ -22,6 +23,7 @@ export const LAYOUT_SIZES: readonly (readonly [kind: number, name: string, bytes
   [3, 'update', UPDATE_BYTES],
   [4, 'space', SPACE_BYTES],
   [5, 'location', LOCATION_BYTES],
+  [6, 'mapped', MAPPED_BYTES],
 ];
 
 export function checkLayout(sizeOf: (kind: number) => number): void {
@@ -150,6 +152,8 @@ export type EngineStats = { readonly [K in (typeof SPACE_FIELDS)[number]]: numbe
   readonly failed: boolean;
   readonly readOnly: boolean;
   readonly ioUring: boolean;
+  /** Large reads are served as views into the engine's mapping of its data files (buffered engines). */
+  readonly mappedReads: boolean;
 };
 
 export function decodeSpace(view: DataView): EngineStats {
@@ -164,6 +168,7 @@ export function decodeSpace(view: DataView): EngineStats {
   out.failed = (flags & 8) !== 0;
   out.readOnly = (flags & 16) !== 0;
   out.ioUring = (flags & 32) !== 0;
+  out.mappedReads = (flags & 64) !== 0;
   return out as EngineStats;
 }
 

@@ -11,7 +11,7 @@ import koffi, { type LibraryHandle } from 'koffi';
 import { FlyerError } from '../../env/errors.ts';
 import { checkLayout } from './layout.ts';
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_LIBRARY_PATH = join(here, '..', '..', 'native', 'chunk-engine', 'target', 'release', 'libflyer_chunk_engine.so');
@@ -33,6 +33,7 @@ export interface NativeLibrary {
   fce_open: AsyncCall<[path: Buffer, pathLen: number, options: Buffer, handleOut: Buffer, err: Buffer, errCap: number], number>;
   fce_close: AsyncCall<[handle: number, err: Buffer, errCap: number], number>;
   fce_read(handle: number, tag: number, id: Bytes, idLen: number, offset: number, len: number, dst: Bytes, err: Buffer, errCap: number): number;
+  fce_read_mapped(handle: number, tag: number, id: Bytes, idLen: number, offset: number, len: number, mappedOut: Buffer, err: Buffer, errCap: number): number;
   fce_update(handle: number, tag: number, request: Buffer, data: Bytes, dataLen: number, err: Buffer, errCap: number): number;
   fce_commit(handle: number, tag: number, id: Bytes, idLen: number, updateVer: number, chainVer: number, err: Buffer, errCap: number): number;
   fce_remove_range(handle: number, tag: number, begin: Bytes, beginLen: number, end: Bytes, endLen: number, limit: number, err: Buffer, errCap: number): number;
@@ -55,6 +56,7 @@ const SIGNATURES = [
   'int32_t fce_open(const uint8_t *path, uint32_t path_len, const uint8_t *options, uint8_t *handle_out, uint8_t *err, uint32_t err_cap)',
   'int32_t fce_close(uint64_t handle, uint8_t *err, uint32_t err_cap)',
   'int32_t fce_read(uint64_t handle, uint64_t tag, const uint8_t *id, uint32_t id_len, uint64_t offset, uint64_t len, uint8_t *dst, uint8_t *err, uint32_t err_cap)',
+  'int32_t fce_read_mapped(uint64_t handle, uint64_t tag, const uint8_t *id, uint32_t id_len, uint64_t offset, uint64_t len, uint8_t *mapped_out, uint8_t *err, uint32_t err_cap)',
   'int32_t fce_update(uint64_t handle, uint64_t tag, const uint8_t *request, const uint8_t *data, uint64_t data_len, uint8_t *err, uint32_t err_cap)',
   'int32_t fce_commit(uint64_t handle, uint64_t tag, const uint8_t *id, uint32_t id_len, uint32_t update_ver, uint32_t chain_ver, uint8_t *err, uint32_t err_cap)',
   'int32_t fce_remove_range(uint64_t handle, uint64_t tag, const uint8_t *begin, uint32_t begin_len, const uint8_t *end, uint32_t end_len, uint32_t limit, uint8_t *err, uint32_t err_cap)',
@@ -83,16 +85,17 @@ export function loadNativeLibrary(): NativeLibrary {
   } catch (error) {
     throw new FlyerError('CHUNK_ENGINE_UNAVAILABLE', `cannot load ${path}: ${(error as Error).message}`, { cause: error });
   }
+  // The version first: a stale library may lack functions this wrapper binds.
+  const abi = (lib.func(SIGNATURES[0]!) as () => number)();
+  if (abi !== ABI_VERSION) {
+    throw new FlyerError('CHUNK_ENGINE_UNAVAILABLE', `${path} speaks ABI ${abi}, this wrapper ${ABI_VERSION}: rebuild it`);
+  }
   const functions: Record<string, unknown> = { path };
   for (const signature of SIGNATURES) {
     const name = /\b(fce_\w+)\(/.exec(signature)![1]!;
     functions[name] = lib.func(signature);
   }
   const native = functions as unknown as NativeLibrary;
-  const abi = native.fce_abi_version();
-  if (abi !== ABI_VERSION) {
-    throw new FlyerError('CHUNK_ENGINE_UNAVAILABLE', `${path} speaks ABI ${abi}, this wrapper ${ABI_VERSION}: rebuild it`);
-  }
   checkLayout((kind) => native.fce_layout(kind));
   loaded = native;
   return native;

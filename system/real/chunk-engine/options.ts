@@ -35,6 +35,13 @@ export interface NativeEngineOptions {
    * or 'threads' (blocking pread on the pool, one thread per in-flight read).
    */
   readonly ioBackend?: 'io_uring' | 'threads';
+  /**
+   * Buffered engines only (ignored with O_DIRECT): large reads hand out a view straight into the
+   * engine's read-only mapping of its data files instead of copying the bytes into a read buffer, so
+   * sending them copies once, from the page cache (default true). The chunk's slot stays pinned until
+   * the read's `release`.
+   */
+  readonly mappedReads?: boolean;
 }
 
 const VERIFY_CODES: Record<VerifyReads, number> = { never: 0, 'whole-chunk': 1, always: 2 };
@@ -69,5 +76,6 @@ export function encodeOptions(options: NativeEngineOptions, create: boolean): Bu
   view.setUint8(55, create ? 1 : 0);
   view.setUint8(56, options.syncData === false ? 0 : 1);
   view.setUint8(57, options.ioBackend === 'threads' ? 1 : 0);
+  view.setUint8(58, options.mappedReads === false ? 0 : 1);
   return buf;
 }

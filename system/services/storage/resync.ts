@@ -183,6 +183,7 @@ export class ResyncWorker {
   async #syncChunk(target: LocalTarget, view: LocalChainView, successor: ChainNeighbour, item: ResyncItem): Promise<void> {
     const chunkId = chunkIdFromHex(item.chunkId);
     const release = await this.locks.acquire(`${target.targetId}/${item.chunkId}`);
+    let lent: (() => void) | undefined;
     try {
       this.#checkUnchanged(target, view, successor);
       this.env.sometimes('storage: resync sent a chunk while writes continued', target.writesInFlight > 0);
@@ -199,11 +200,16 @@ export class ResyncWorker {
         // The updates the chunk holds travel with it, so a retry of one is recognised there too.
         ledger: target.requireLedger().entriesOf(item.chunkId).slice(-LEDGER_ENTRIES_PER_CHUNK_MAX),
       };
+      // Lent bytes (the native engine's pooled or mapped reads) go back once the call is over: by then
+      // the request has been written, and a copy still queued from a failed attempt would carry changed
+      // bytes only if the slot was reused, which the successor's frame checksum rejects.
+      const read = committed && meta.lengthBytes > 0 ? await store.read(chunkId, 0, meta.lengthBytes) : undefined;
+      lent = read?.release;
       const request: ForwardRequest = committed
         ? {
           ...base,
           kind: 'replace',
-          payload: meta.lengthBytes > 0 ? (await store.read(chunkId, 0, meta.lengthBytes)).payload : EMPTY_CONTENT,
+          payload: read?.payload ?? EMPTY_CONTENT,
           chunkSizeBytes: chunkSizeFor(meta.lengthBytes),
           updateVersion: meta.commitVersion,
         }
@@ -215,6 +221,7 @@ export class ResyncWorker {
       }
       this.env.metrics.counter('storage_resync_chunks').add();
     } finally {
+      lent?.();
       release();
     }
   }

@@ -3,7 +3,7 @@
 //!   ASSERTION (2). Failures write a UTF-8 detail (NUL-terminated, truncated) into `err`/`err_cap`.
 //! - Engines are numeric handles in a registry, so a stale handle gets CLOSED instead of a dangling
 //!   pointer.
-//! - Submit functions (fce_read, fce_update, fce_commit, fce_remove_range, fce_compact) validate and
+//! - Submit functions (fce_read, fce_read_mapped, fce_update, fce_commit, fce_remove_range, fce_compact) validate and
 //!   return at once; a 0 return means exactly one completion with the same tag will be harvestable
 //!   later (fce_harvest), signalled on the eventfd from fce_event_fd. Buffers passed to them (payload,
 //!   read destination) must stay alive and untouched until that completion. Reads are queued on an
@@ -22,12 +22,13 @@ use crate::crc32c;
 use crate::engine::read::ReadTarget;
 use crate::engine::{Engine, Options, UpdateData, UpdateRequest};
 use crate::errors::{Code, EngineError, Result};
-use crate::ffi_types::{CHECKSUM_VERIFIED, FceLocation, FceMeta, FceOptions, FceSpace, FceUpdate};
+use crate::ffi_types::{CHECKSUM_VERIFIED, FceLocation, FceMapped, FceMeta, FceOptions, FceSpace, FceUpdate};
 use crate::io::completion::{self, Completion};
 use crate::store::versioning::UpdateKind;
 use crate::types::{ChunkId, parse_id};
 
-pub const ABI_VERSION: u32 = 1;
+/// 2: fce_read_mapped, FceOptions::mapped_reads, FceMapped (layout kind 6).
+pub const ABI_VERSION: u32 = 2;
 
 fn registry() -> &'static Mutex<HashMap<u64, Arc<Engine>>> {
     static REGISTRY: OnceLock<Mutex<HashMap<u64, Arc<Engine>>>> = OnceLock::new();
@@ -102,6 +103,7 @@ pub extern "C" fn fce_layout(kind: u32) -> u32 {
         3 => size_of::<FceUpdate>(),
         4 => size_of::<FceSpace>(),
         5 => size_of::<FceLocation>(),
+        6 => size_of::<FceMapped>(),
         _ => 0,
     }) as u32
 }
@@ -168,6 +170,22 @@ pub unsafe extern "C" fn fce_read(handle: u64, tag: u64, id: *const u8, id_len: 
             fail!(Code::InvalidArgument, "null read destination");
         }
         engine(handle)?.submit_read(tag, id, offset_bytes, ReadTarget { ptr: dst, len: len_bytes as usize })
+    })
+}
+
+/// A mapped (zero-copy) read, for engines opened buffered with mapped_reads on: writes the bytes'
+/// address, a pin token and the group mapping into `mapped_out` (32 bytes, FceMapped) and returns; the completion (same
+/// codes and meta as fce_read) says when the bytes are verified and readable. After a successful
+/// completion the bytes stay valid and unchanged until fce_unpin(pin_token); a failed one needs no unpin.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fce_read_mapped(handle: u64, tag: u64, id: *const u8, id_len: u32, offset_bytes: u64, len_bytes: u64, mapped_out: *mut u8, err: *mut u8, err_cap: u32) -> i32 {
+    guarded(err, err_cap, || {
+        let id = unsafe { id_arg(id, id_len)? };
+        if mapped_out.is_null() {
+            fail!(Code::InvalidArgument, "null mapped read output");
+        }
+        let read = engine(handle)?.submit_mapped_read(tag, id, offset_bytes, len_bytes)?;
+        unsafe { out(mapped_out, FceMapped { address: read.address as u64, pin_token: read.pin_token, region_address: read.region as u64, region_bytes: read.region_bytes }) }
     })
 }
 

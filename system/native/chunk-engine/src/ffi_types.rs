@@ -70,7 +70,10 @@ pub struct FceOptions {
     pub sync_data: u8,
     /// 0 = io_uring when the kernel allows it, 1 = blocking I/O on the thread pool.
     pub io_backend: u8,
-    pub pad: [u8; 6],
+    /// 1 = fce_read_mapped serves reads from a mapping of the data files (buffered engines only; O_DIRECT
+    /// engines ignore it and refuse mapped reads); 0 = off.
+    pub mapped_reads: u8,
+    pub pad: [u8; 5],
 }
 
 /// 64 bytes.
@@ -131,6 +134,8 @@ pub const SPACE_HW_CRC: u64 = 4;
 pub const SPACE_FAILED: u64 = 8;
 pub const SPACE_READ_ONLY: u64 = 16;
 pub const SPACE_IO_URING: u64 = 32;
+/// fce_read_mapped is available (a buffered engine with mapped reads on).
+pub const SPACE_MAPPED_READS: u64 = 64;
 
 /// 40 bytes: where a committed chunk's bytes are, for callers that do their own I/O.
 #[repr(C)]
@@ -142,4 +147,22 @@ pub struct FceLocation {
     pub crc32c: u64,
     /// Pass to fce_unpin when done: the slot stays allocated to this version until then.
     pub pin_token: u64,
+}
+
+/// 32 bytes: the result of fce_read_mapped's submission.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FceMapped {
+    /// Address of the requested bytes inside the engine's read-only mapping of the data file. Readable
+    /// once the read's completion reports success, until `pin_token` is unpinned.
+    pub address: u64,
+    /// Pass to fce_unpin once nothing reads the bytes any more (only after a successful completion: a
+    /// failed mapped read unpins itself).
+    pub pin_token: u64,
+    /// The mapping of the slot's whole group (256 slots): its address and mapped length, which covers
+    /// `address`'s range. The address is stable while the engine is open and the mapped length only
+    /// grows, so a caller can wrap a group once (one ArrayBuffer) for all reads in it. Read-only memory,
+    /// and bytes outside pinned slots may change or read as zeros at any time.
+    pub region_address: u64,
+    pub region_bytes: u64,
 }

@@ -4,7 +4,7 @@ use std::ffi::CString;
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd};
-use std::os::raw::{c_char, c_int, c_uint, c_ulong};
+use std::os::raw::{c_char, c_int, c_uint, c_ulong, c_void};
 use std::path::Path;
 
 pub const O_DIRECT: i32 = 0o40000;
@@ -15,6 +15,16 @@ const EFD_NONBLOCK: c_int = 0o4000;
 const LOCK_SH: c_int = 1;
 const LOCK_EX: c_int = 2;
 const LOCK_NB: c_int = 4;
+const PROT_NONE: c_int = 0;
+const PROT_READ: c_int = 1;
+const MAP_SHARED: c_int = 0x01;
+const MAP_PRIVATE: c_int = 0x02;
+const MAP_FIXED: c_int = 0x10;
+const MAP_ANONYMOUS: c_int = 0x20;
+const MAP_NORESERVE: c_int = 0x4000;
+const MADV_POPULATE_READ: c_int = 22;
+const EINVAL: i32 = 22;
+const PAGE_BYTES: u64 = 4096;
 
 /// glibc's `struct statvfs` on x86_64 (11 longs + 6 spare ints); padded generously.
 #[repr(C)]
@@ -39,6 +49,9 @@ unsafe extern "C" {
     fn eventfd(initval: c_uint, flags: c_int) -> c_int;
     fn flock(fd: c_int, operation: c_int) -> c_int;
     fn statvfs(path: *const c_char, buf: *mut StatVfs) -> c_int;
+    fn mmap(addr: *mut c_void, len: usize, prot: c_int, flags: c_int, fd: c_int, offset: i64) -> *mut c_void;
+    fn munmap(addr: *mut c_void, len: usize) -> c_int;
+    fn madvise(addr: *mut c_void, len: usize, advice: c_int) -> c_int;
 }
 
 fn check(ret: c_int) -> io::Result<()> {
@@ -76,6 +89,55 @@ pub fn new_eventfd(nonblocking: bool) -> io::Result<File> {
 pub fn try_lock(file: &File, exclusive: bool) -> io::Result<()> {
     let op = if exclusive { LOCK_EX } else { LOCK_SH } | LOCK_NB;
     check(unsafe { flock(file.as_raw_fd(), op) })
+}
+
+/// Reserves `len` bytes of address space (no access, no memory, no swap), for file mappings to be
+/// placed into with `map_file_at`.
+pub fn reserve_address_space(len: usize) -> io::Result<*mut u8> {
+    let p = unsafe { mmap(std::ptr::null_mut(), len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) };
+    if p as isize == -1 { Err(io::Error::last_os_error()) } else { Ok(p as *mut u8) }
+}
+
+/// Maps `len` bytes of `file` at `offset_bytes`, read-only and shared (coherent with the page cache),
+/// over the address range at `addr`, which must lie in a reservation made by `reserve_address_space`.
+///
+/// # Safety
+/// `[addr, addr + len)` must be reserved by the caller and hold no mapping anyone else still uses.
+pub unsafe fn map_file_at(addr: *mut u8, len: usize, file: &File, offset_bytes: u64) -> io::Result<()> {
+    let p = unsafe { mmap(addr as *mut c_void, len, PROT_READ, MAP_SHARED | MAP_FIXED, file.as_raw_fd(), offset_bytes as i64) };
+    if p as isize == -1 { Err(io::Error::last_os_error()) } else { Ok(()) }
+}
+
+/// # Safety
+/// Nothing may access `[addr, addr + len)` afterwards.
+pub unsafe fn unmap(addr: *mut u8, len: usize) -> io::Result<()> {
+    check(unsafe { munmap(addr as *mut c_void, len) })
+}
+
+/// Faults `[addr, addr + len)` of a file mapping in (reading the file where its pages are not cached)
+/// without touching the bytes: an I/O error comes back as an error here instead of a SIGBUS on access.
+/// Kernels before 5.14 lack MADV_POPULATE_READ: the pages are then touched one by one, so an I/O
+/// error there does raise SIGBUS, as it would when the bytes are read anyway.
+pub fn populate_read(addr: *const u8, len: usize) -> io::Result<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    let start = addr as u64 / PAGE_BYTES * PAGE_BYTES;
+    let end = addr as u64 + len as u64;
+    if unsafe { madvise(start as *mut c_void, (end - start) as usize, MADV_POPULATE_READ) } == 0 {
+        return Ok(());
+    }
+    let error = io::Error::last_os_error();
+    if error.raw_os_error() != Some(EINVAL) {
+        return Err(error);
+    }
+    let mut page = start;
+    while page < end {
+        // SAFETY: the caller passes a mapped range; one volatile read per page faults it in.
+        unsafe { std::ptr::read_volatile(page.max(addr as u64) as *const u8) };
+        page += PAGE_BYTES;
+    }
+    Ok(())
 }
 
 pub struct FsSpace {

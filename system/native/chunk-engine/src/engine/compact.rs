@@ -102,7 +102,7 @@ impl Engine {
                     break;
                 }
                 for ((id, from), to) in movable.into_iter().zip(targets) {
-                    state.pin(from.pos);
+                    state.pin(from.pos, from.len as u64);
                     state.busy.insert(id);
                     moves.push(Move { id, from, to });
                 }

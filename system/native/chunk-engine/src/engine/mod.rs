@@ -28,6 +28,7 @@ use crate::errors::{Code, EngineError, Result};
 use crate::ffi_types::{FceMeta, FceOptions};
 use crate::io::completion::{self, Completion};
 use crate::io::data_files::DataFiles;
+use crate::io::mapped::MappedFiles;
 use crate::types::BLOCK_BYTES;
 
 pub use committer::Committer;
@@ -57,6 +58,9 @@ pub struct Options {
     pub sync_data: bool,
     /// Reads through io_uring (io/ring_io.rs) rather than blocking calls on the pool.
     pub io_uring: bool,
+    /// Mapped reads (read.rs `submit_mapped_read`) for buffered engines. Ignored with `direct_io`:
+    /// O_DIRECT writes invalidate the page cache, so a mapping would fault from disk page by page.
+    pub mapped_reads: bool,
 }
 
 impl Default for Options {
@@ -75,6 +79,7 @@ impl Default for Options {
             create: true,
             sync_data: true,
             io_uring: true,
+            mapped_reads: true,
         }
     }
 }
@@ -111,7 +116,17 @@ impl Options {
                 1 => false,
                 v => fail!(Code::InvalidArgument, "io_backend must be 0 (io_uring) or 1 (threads), got {v}"),
             },
+            mapped_reads: match o.mapped_reads {
+                0 => false,
+                1 => true,
+                v => fail!(Code::InvalidArgument, "mapped_reads must be 0 or 1, got {v}"),
+            },
         })
+    }
+
+    /// Whether mapped reads are on: asked for, and the engine is buffered.
+    pub fn mapped_reads_active(&self) -> bool {
+        self.mapped_reads && !self.direct_io
     }
 }
 
@@ -120,6 +135,8 @@ pub struct Engine {
     pub meta_dir: PathBuf,
     pub options: Options,
     pub files: DataFiles,
+    /// Mappings of the data files for mapped reads (None when they are off).
+    pub mapped: Option<MappedFiles>,
     state: Mutex<State>,
     committer: Committer,
     inflight: AtomicU64,
@@ -219,6 +236,13 @@ impl Engine {
         }
         drop(lock);
         let result = self.committer.shutdown();
+        // With pins outstanding, a mapped read's view may still point into the mappings (the caller
+        // releases it after its reply is sent): unmapping would turn its next access into a segfault,
+        // so the mappings are then left until the process exits.
+        if let Some(mapped) = &self.mapped
+            && self.lock_state().pinned_slots() == 0 {
+                mapped.unmap_all();
+            }
         self.lock_file.lock().expect("lock file lock").take();
         result
     }

@@ -1,7 +1,7 @@
 //! Synchronous, in-memory queries: metadata, ordered listing, last chunk of a range, space, locate.
 use super::Engine;
 use crate::errors::{Code, Result};
-use crate::ffi_types::{FceLocation, FceMeta, FceSpace, SPACE_DIRECT_IO, SPACE_FAILED, SPACE_IO_URING, SPACE_READ_ONLY};
+use crate::ffi_types::{FceLocation, FceMeta, FceSpace, SPACE_DIRECT_IO, SPACE_FAILED, SPACE_IO_URING, SPACE_MAPPED_READS, SPACE_READ_ONLY};
 use crate::io::pool;
 use crate::types::{ChunkId, Position, id_hex};
 use std::os::fd::AsRawFd;
@@ -54,6 +54,9 @@ impl Engine {
         if self.options.io_uring && crate::io::ring_io::uses_io_uring() {
             space.flags |= SPACE_IO_URING;
         }
+        if self.mapped.is_some() {
+            space.flags |= SPACE_MAPPED_READS;
+        }
         Ok(space)
     }
 
@@ -66,7 +69,7 @@ impl Engine {
             fail!(Code::ChunkNotFound, "chunk {} has no committed version", id_hex(id));
         };
         let file = self.files.get(committed.pos.class)?;
-        state.pin(committed.pos);
+        state.pin(committed.pos, committed.len as u64);
         Ok(FceLocation {
             fd: file.buffered.as_raw_fd() as u64,
             offset_bytes: committed.pos.offset_bytes(),

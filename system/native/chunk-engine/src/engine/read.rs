@@ -1,6 +1,13 @@
 //! Reads always see the committed version: its slot is pinned at submission and unpinned after the
 //! bytes are copied out, so a commit or remove that orphans the slot meanwhile defers freeing it. The
 //! I/O itself goes through the event-loop-driven io_uring (io/ring_io.rs).
+//!
+//! Mapped reads (buffered engines, io/mapped.rs) copy nothing: the caller gets the address of the
+//! committed bytes inside the engine's mapping of the data file, and the slot stays pinned until the
+//! caller unpins it, so neither a later update (copy on write, then the old slot's free), a remove, nor
+//! compaction can reuse the slot while the caller still sends those bytes. Faulting the pages in and
+//! the checksum run on the I/O pool, never on the caller's thread (the event loop), and the read
+//! completes through the completion queue like any other.
 use std::sync::Arc;
 
 use std::os::fd::AsRawFd;
@@ -11,6 +18,7 @@ use crate::errors::{Code, EngineError, Result};
 use crate::io::aligned::AlignedBuf;
 use crate::io::pool;
 use crate::io::ring_io::{self, IoRequest};
+use crate::sys;
 use crate::types::{BLOCK_BYTES, ChunkId, Version, id_hex, round_down_block, round_up_block};
 
 /// Caller-owned destination; the TypeScript wrapper keeps it referenced until the completion.
@@ -51,7 +59,7 @@ impl Engine {
             }
             // Opened before pinning so a failure here leaves nothing pinned.
             self.files.get(committed.pos.class)?;
-            state.pin(committed.pos);
+            state.pin(committed.pos, committed.len as u64);
             (committed, state.meta(&id).expect("entry exists"))
         };
         let file = self.files.get(version.pos.class)?;
@@ -91,6 +99,112 @@ impl Engine {
             }),
         }, self.options.io_uring);
         Ok(())
+    }
+}
+
+/// Where a mapped read's bytes are.
+#[derive(Clone, Copy, Debug)]
+pub struct MappedRead {
+    /// The first requested byte, inside the engine's read-only mapping. Readable once the read's
+    /// completion reports success, and until `pin_token` is unpinned; null for an empty read.
+    pub address: *const u8,
+    /// Pass to `Engine::unpin` once nothing reads the bytes any more: after a successful completion
+    /// only (a failed mapped read unpins itself before it reports).
+    pub pin_token: u64,
+    /// The mapping of the slot's group: its first byte and how many bytes of it are mapped (covering
+    /// `address`'s range). Stable while the engine is open, so a caller may wrap it once for all reads.
+    pub region: *const u8,
+    pub region_bytes: u64,
+}
+
+/// An address inside a mapping, sent to the pool job that faults it in.
+#[derive(Clone, Copy)]
+struct MappedBytes {
+    ptr: *const u8,
+    len: usize,
+}
+
+// SAFETY: the mapping outlives the job (it is never unmapped while a slot is pinned) and is read-only.
+unsafe impl Send for MappedBytes {}
+
+impl Engine {
+    /// Reads `[offset_bytes, offset_bytes + len)` of the committed version the zero-copy way: returns at
+    /// once with the bytes' address inside the engine's mapping of the data file, then a pool job faults
+    /// the pages in (reading them from disk where they are not cached; an I/O error comes back as an
+    /// error, not a SIGBUS), verifies the checksum exactly as `submit_read` would (whole-chunk or every
+    /// read, as `verify_reads` says) and posts the completion, with the same errors and meta. On success
+    /// the slot stays pinned until `unpin(pin_token)`; on failure it is unpinned before the completion.
+    pub fn submit_mapped_read(self: &Arc<Engine>, tag: u64, id: ChunkId, offset_bytes: u64, len: u64) -> Result<MappedRead> {
+        let Some(mapped) = &self.mapped else {
+            fail!(Code::InvalidArgument, "engine at {} does not do mapped reads (O_DIRECT, or mapped_reads off)", self.dir.display());
+        };
+        let guard = self.admit(false)?;
+        let (version, meta) = {
+            let mut state = self.lock_state();
+            let Some(entry) = state.table.get(&id) else {
+                fail!(Code::ChunkNotFound, "chunk {} does not exist", id_hex(&id));
+            };
+            let Some(committed) = entry.committed else {
+                fail!(Code::ChunkNotFound, "chunk {} has no committed version", id_hex(&id));
+            };
+            let end = offset_bytes.saturating_add(len);
+            if end > committed.len as u64 {
+                fail!(Code::OutOfRange, "read [{offset_bytes}, {end}) past the end of chunk {} ({} bytes)", id_hex(&id), committed.len);
+            }
+            self.files.get(committed.pos.class)?;
+            state.pin(committed.pos, committed.len as u64);
+            (committed, state.meta(&id).expect("entry exists"))
+        };
+        let pin_token = version.pos.encode();
+        // The bytes to fault in (and verify): the caller's range, or the whole chunk when it is verified.
+        let plan = ReadPlan::new(self.options.verify_reads, &version, offset_bytes, len, false, std::ptr::null_mut());
+        let span = plan.end - plan.start;
+        let engine = self.clone();
+        let fail = move |e: EngineError, guard: super::InflightGuard| {
+            engine.lock_state().unpin(&engine.files, version.pos);
+            Engine::post_err(tag, op::READ, &e);
+            drop(guard);
+        };
+        let empty = MappedRead { address: std::ptr::null(), pin_token, region: std::ptr::null(), region_bytes: 0 };
+        if span == 0 {
+            Engine::post_ok(tag, op::READ, meta, 0);
+            return Ok(empty);
+        }
+        let mapped_at = self.files.get(version.pos.class)
+            .and_then(|file| mapped.address(version.pos.class, file, version.pos.offset_bytes() + plan.start, span));
+        let range = match mapped_at {
+            Ok(range) => range,
+            Err(e) => {
+                // As a read's I/O error: reported by the completion.
+                fail(EngineError::new(e.code, format!("read chunk {} at slot {:?}: {}", id_hex(&id), version.pos, e.detail)), guard);
+                return Ok(empty);
+            }
+        };
+        let base = range.address;
+        // SAFETY: offset_bytes is inside [plan.start, plan.end), all mapped.
+        let address = if len == 0 { std::ptr::null() } else { unsafe { base.add((offset_bytes - plan.start) as usize) } };
+        let bytes = MappedBytes { ptr: base, len: span as usize };
+        pool::spawn(move || {
+            let bytes = bytes;
+            let result = sys::populate_read(bytes.ptr, bytes.len)
+                .map_err(|e| EngineError::io(format!("read chunk {} at slot {:?}", id_hex(&id), version.pos), e))
+                .and_then(|()| {
+                    if plan.verify_whole {
+                        // SAFETY: mapped, pinned, read-only.
+                        verify(&id, &version, unsafe { std::slice::from_raw_parts(bytes.ptr, bytes.len) })
+                    } else {
+                        Ok(())
+                    }
+                });
+            match result {
+                Ok(()) => {
+                    Engine::post_ok(tag, op::READ, meta, len);
+                    drop(guard);
+                }
+                Err(e) => fail(e, guard),
+            }
+        });
+        Ok(MappedRead { address, pin_token, region: range.region, region_bytes: range.region_bytes })
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use super::{Committer, Engine, Options, State};
 use crate::errors::{Code, EngineError, Result};
 use crate::io::data_files::DataFiles;
+use crate::io::mapped::MappedFiles;
 use crate::io::pool;
 use crate::store::table::ChunkTable;
 use crate::store::{checkpoint, wal};
@@ -41,11 +42,13 @@ pub fn open(dir: PathBuf, options: Options) -> Result<Arc<Engine>> {
 
     pool::raise_max_threads(options.io_threads);
     let read_only = options.read_only;
+    let mapped = options.mapped_reads_active().then(MappedFiles::default);
     let engine = Arc::new(Engine {
         dir,
         meta_dir: meta_dir.clone(),
         options,
         files,
+        mapped,
         state: Mutex::new(state),
         committer: Committer::default(),
         inflight: AtomicU64::new(0),

@@ -12,14 +12,24 @@ use crate::types::{CLASS_COUNT, ChunkId, Position, SizeClass};
 pub struct State {
     pub table: ChunkTable,
     pub allocs: Vec<ClassAllocator>,
-    /// Slots being read (or handed out by fce_locate): they may not be reused until unpinned.
-    pins: HashMap<Position, u32>,
+    /// Slots being read (or handed out by fce_locate or a mapped read): they may not be reused until
+    /// unpinned.
+    pins: HashMap<Position, Pin>,
     /// Slots no version references any more but still pinned: freed at the last unpin.
     deferred_free: HashSet<Position>,
     /// Chunks with an update, commit, move or remove in flight: one at a time per chunk.
     pub busy: HashSet<ChunkId>,
     /// Set after an unrecoverable error (failed fsync): the engine refuses work until reopened.
     pub failed: Option<String>,
+}
+
+/// Pins on one slot: how many, and how far into the slot the versions they hold reach (the largest
+/// length pinned). An in-place append may only write past that (update.rs), so even a shrink followed
+/// by an append never changes bytes a pinned reader may still look at.
+#[derive(Clone, Copy, Debug)]
+struct Pin {
+    count: u32,
+    extent_bytes: u64,
 }
 
 impl State {
@@ -34,14 +44,22 @@ impl State {
         }
     }
 
-    pub fn pin(&mut self, pos: Position) {
-        *self.pins.entry(pos).or_insert(0) += 1;
+    /// Pins `pos` for a holder that may look at its first `extent_bytes`.
+    pub fn pin(&mut self, pos: Position, extent_bytes: u64) {
+        let pin = self.pins.entry(pos).or_insert(Pin { count: 0, extent_bytes: 0 });
+        pin.count += 1;
+        pin.extent_bytes = pin.extent_bytes.max(extent_bytes);
+    }
+
+    /// How far into `pos` pinned holders may look (0 when it is not pinned).
+    pub fn pinned_extent(&self, pos: Position) -> u64 {
+        self.pins.get(&pos).map_or(0, |p| p.extent_bytes)
     }
 
     pub fn unpin(&mut self, files: &DataFiles, pos: Position) {
-        let count = self.pins.get_mut(&pos).unwrap_or_else(|| panic!("unpin of unpinned slot {pos:?}"));
-        *count -= 1;
-        if *count == 0 {
+        let pin = self.pins.get_mut(&pos).unwrap_or_else(|| panic!("unpin of unpinned slot {pos:?}"));
+        pin.count -= 1;
+        if pin.count == 0 {
             self.pins.remove(&pos);
             if self.deferred_free.remove(&pos) {
                 self.free_slot(files, pos);

@@ -105,6 +105,51 @@ impl Fixture {
     }
 }
 
+/// The bytes of a successful mapped read; they stay valid while its pin is held (and the engine open).
+#[derive(Debug)]
+struct Mapped {
+    read: super::read::MappedRead,
+    len: usize,
+}
+
+impl Mapped {
+    fn bytes(&self) -> &[u8] {
+        if self.len == 0 { &[] } else { unsafe { std::slice::from_raw_parts(self.read.address, self.len) } }
+    }
+}
+
+impl Fixture {
+    /// A mapped read, waited for: its bytes, still pinned, or the code it failed with.
+    fn read_mapped(&self, id: ChunkId, offset: u64, len: usize) -> Result<Mapped, Code> {
+        let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+        let read = self.engine.submit_mapped_read(tag, id, offset, len as u64).map_err(|e| e.code)?;
+        let c = wait(tag);
+        if c.status != 0 {
+            return Err(code_of(c.status));
+        }
+        assert_eq!(c.value, len as u64);
+        Ok(Mapped { read, len })
+    }
+
+    /// A mapped read's bytes, copied, and its pin released.
+    fn read_mapped_copy(&self, id: ChunkId, offset: u64, len: usize) -> Result<Vec<u8>, Code> {
+        let m = self.read_mapped(id, offset, len)?;
+        let out = m.bytes().to_vec();
+        self.engine.unpin(m.read.pin_token).unwrap();
+        Ok(out)
+    }
+
+    fn slot_offset(&self, id: ChunkId) -> u64 {
+        let loc = self.engine.locate(&id).unwrap();
+        self.engine.unpin(loc.pin_token).unwrap();
+        loc.offset_bytes
+    }
+
+    fn space(&self) -> crate::ffi_types::FceSpace {
+        self.engine.space().unwrap()
+    }
+}
+
 impl Drop for Fixture {
     fn drop(&mut self) {
         let _ = self.engine.close();
@@ -353,4 +398,248 @@ fn aligned_payloads_are_written_without_a_copy_and_read_back() {
     f.engine.submit_update(tag, req).unwrap();
     assert_eq!(wait(tag).status, Code::PayloadChecksum.wire());
     assert_eq!(f.engine.space().unwrap().used_slots, 4, "the failed update's slot was freed");
+}
+
+#[test]
+fn mapped_reads_return_committed_bytes() {
+    let f = Fixture::new("mapped-basic", options(false));
+    f.chunk_size.set(4 << 20);
+    assert_ne!(f.space().flags & crate::ffi_types::SPACE_MAPPED_READS, 0);
+    let id = [70u8; 16];
+    let data = bytes(1 << 20, 70);
+    let meta = f.write(id, 0, &data);
+    assert_eq!(f.read_mapped_copy(id, 0, data.len()).unwrap(), data);
+    assert_eq!(f.read_mapped_copy(id, 4095, 5000).unwrap(), data[4095..9095], "partial read");
+    assert_eq!(f.read_mapped_copy(id, (1 << 20) - 1, 1).unwrap(), data[(1 << 20) - 1..]);
+    assert_eq!(f.read_mapped_copy(id, 100, 0).unwrap(), Vec::<u8>::new());
+    // The bytes lie inside the group mapping the read reports.
+    let m = f.read_mapped(id, 4095, 5000).unwrap();
+    let (address, region) = (m.read.address as u64, m.read.region as u64);
+    assert!(address >= region && address + 5000 <= region + m.read.region_bytes);
+    assert_eq!(m.read.region_bytes % 4096, 0);
+    f.engine.unpin(m.read.pin_token).unwrap();
+    // The completion carries the same meta as an ordinary read's.
+    let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    let read = f.engine.submit_mapped_read(tag, id, 0, 10).unwrap();
+    assert_eq!(check(wait(tag)).meta, meta);
+    f.engine.unpin(read.pin_token).unwrap();
+    // Same synchronous errors as submit_read.
+    let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    assert_eq!(f.engine.submit_mapped_read(tag, id, (1 << 20) - 1, 2).unwrap_err().code, Code::OutOfRange);
+    assert_eq!(f.engine.submit_mapped_read(tag, [71; 16], 0, 1).unwrap_err().code, Code::ChunkNotFound);
+    let pending = f.update([72; 16], UpdateKind::Write, 0, &data[..1000], 0, 0).unwrap();
+    assert_eq!(f.engine.submit_mapped_read(tag, [72; 16], 0, 1).unwrap_err().code, Code::ChunkNotFound, "pending data is not readable");
+    f.commit([72; 16], pending.update_ver);
+    assert_eq!(f.read_mapped_copy([72; 16], 0, 1000).unwrap(), data[..1000]);
+    // Two reads of one chunk share the mapping and each hold a pin.
+    let a = f.read_mapped(id, 0, 100).unwrap();
+    let b = f.read_mapped(id, 0, 100).unwrap();
+    assert_eq!(a.read.address, b.read.address);
+    assert_eq!((a.read.pin_token, f.space().pinned_slots), (b.read.pin_token, 1));
+    f.engine.unpin(a.read.pin_token).unwrap();
+    assert_eq!(b.bytes(), &data[..100]);
+    f.engine.unpin(b.read.pin_token).unwrap();
+    assert_eq!(f.space().pinned_slots, 0);
+    assert_eq!(f.engine.unpin(b.read.pin_token).unwrap_err().code, Code::InvalidArgument, "a second unpin is refused");
+}
+
+#[test]
+fn mapped_reads_are_off_for_direct_engines_and_on_request() {
+    for (name, opts) in [("mapped-direct", options(true)), ("mapped-off", Options { mapped_reads: false, ..options(false) })] {
+        let f = Fixture::new(name, opts);
+        let id = [73u8; 16];
+        f.write(id, 0, &bytes(5000, 73));
+        let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(f.engine.submit_mapped_read(tag, id, 0, 5000).unwrap_err().code, Code::InvalidArgument);
+        assert_eq!(f.space().flags & crate::ffi_types::SPACE_MAPPED_READS, 0);
+        assert_eq!(f.read(id, 0, 5000).unwrap(), bytes(5000, 73), "ordinary reads as before");
+    }
+}
+
+#[test]
+fn mapped_view_keeps_its_version_through_update_remove_and_reuse() {
+    let f = Fixture::new("mapped-pins", Options { reserve_bytes: 64 << 10, ..options(false) });
+    let id = [74u8; 16];
+    let old = bytes(60_000, 74);
+    f.write(id, 0, &old);
+    let old_slot = f.slot_offset(id);
+    let view = f.read_mapped(id, 0, old.len()).unwrap();
+    // Overwrite: copy on write into a new slot; the old slot is orphaned at commit but stays pinned.
+    let new = bytes(60_000, 75);
+    f.write(id, 0, &new);
+    assert_ne!(f.slot_offset(id), old_slot);
+    assert_eq!(f.read(id, 0, new.len()).unwrap(), new);
+    assert_eq!(f.read_mapped_copy(id, 0, new.len()).unwrap(), new);
+    assert_eq!(f.space().used_slots, 2, "the pinned old slot is not freed");
+    // New chunks of the same class never get the pinned slot.
+    for i in 0..4u8 {
+        f.write([80 + i; 16], 0, &bytes(60_000, 80 + i));
+        assert_ne!(f.slot_offset([80 + i; 16]), old_slot);
+    }
+    assert_eq!(view.bytes(), &old[..], "the view still shows the version it read");
+    f.engine.unpin(view.read.pin_token).unwrap();
+    assert_eq!(f.space().used_slots, 5);
+    // Unpinned, the slot is free again and the next allocation takes it.
+    let reuse = bytes(50_000, 90);
+    f.write([90; 16], 0, &reuse);
+    assert_eq!(f.slot_offset([90; 16]), old_slot, "freed at the last unpin, then reused");
+    assert_eq!(f.read_mapped_copy([90; 16], 0, reuse.len()).unwrap(), reuse);
+
+    // Remove: the chunk is gone at once, its slot only at the last unpin.
+    let view = f.read_mapped(id, 1000, 20_000).unwrap();
+    let p = f.update(id, UpdateKind::Remove, 0, &[], 0, 0).unwrap();
+    f.commit(id, p.update_ver);
+    assert_eq!(f.read(id, 0, 1), Err(Code::ChunkNotFound));
+    let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    assert_eq!(f.engine.submit_mapped_read(tag, id, 0, 1).unwrap_err().code, Code::ChunkNotFound);
+    assert_eq!(f.space().used_slots, 6);
+    for i in 0..3u8 {
+        f.write([100 + i; 16], 0, &bytes(60_000, 100 + i));
+    }
+    assert_eq!(view.bytes(), &new[1000..21_000]);
+    f.engine.unpin(view.read.pin_token).unwrap();
+    assert_eq!(f.space().used_slots, 8);
+}
+
+#[test]
+fn append_after_shrink_does_not_touch_a_pinned_longer_version() {
+    let f = Fixture::new("mapped-shrink", options(false));
+    let id = [75u8; 16];
+    let long = bytes(50_000, 76);
+    f.write(id, 0, &long);
+    let slot = f.slot_offset(id);
+    let view = f.read_mapped(id, 0, long.len()).unwrap();
+    // Shrink stays in the slot; an append after it would rewrite bytes the view still shows.
+    let p = f.update(id, UpdateKind::Truncate, 0, &[], 1000, 0).unwrap();
+    f.commit(id, p.update_ver);
+    assert_eq!(f.slot_offset(id), slot);
+    let tail = bytes(30_000, 77);
+    let meta = f.write(id, 1000, &tail);
+    let mut expect = long[..1000].to_vec();
+    expect.extend_from_slice(&tail);
+    assert_eq!(meta.crc32c, crc32c::crc32c(&expect));
+    assert_ne!(f.slot_offset(id), slot, "copy on write while a longer version is pinned");
+    assert_eq!(f.read_mapped_copy(id, 0, expect.len()).unwrap(), expect);
+    assert_eq!(view.bytes(), &long[..]);
+    // The same for a truncate that extends (zero fill) after a shrink.
+    let slot = f.slot_offset(id);
+    let again = f.read_mapped(id, 0, expect.len()).unwrap();
+    let p = f.update(id, UpdateKind::Truncate, 0, &[], 500, 0).unwrap();
+    f.commit(id, p.update_ver);
+    let p = f.update(id, UpdateKind::Truncate, 0, &[], 20_000, 0).unwrap();
+    let meta = f.commit(id, p.update_ver);
+    expect.truncate(500);
+    expect.resize(20_000, 0);
+    assert_eq!(meta.crc32c, crc32c::crc32c(&expect));
+    assert_ne!(f.slot_offset(id), slot);
+    assert_eq!(f.read(id, 0, expect.len()).unwrap(), expect);
+    let mut before = long[..1000].to_vec();
+    before.extend_from_slice(&tail);
+    assert_eq!(again.bytes(), &before[..]);
+    f.engine.unpin(again.read.pin_token).unwrap();
+    f.engine.unpin(view.read.pin_token).unwrap();
+    // Nothing pinned past the length: appends go in place again.
+    let slot = f.slot_offset(id);
+    let more = bytes(5000, 78);
+    f.write(id, expect.len() as u64, &more);
+    assert_eq!(f.slot_offset(id), slot, "in place");
+    // A pin within the committed length does not stop an in-place append either.
+    let view = f.read_mapped(id, 0, 100).unwrap();
+    f.write(id, (expect.len() + more.len()) as u64, &more);
+    assert_eq!(f.slot_offset(id), slot, "in place under a shorter pin");
+    assert_eq!(view.bytes(), &expect[..100]);
+    f.engine.unpin(view.read.pin_token).unwrap();
+}
+
+#[test]
+fn mapped_view_survives_compaction() {
+    let f = Fixture::new("mapped-compact", Options { reserve_bytes: 64 << 20, ..options(false) });
+    let id_of = |i: u32| { let mut id = [0u8; 16]; id[12..].copy_from_slice(&i.to_be_bytes()); id };
+    let data = |i: u32| bytes(1000, i as u8);
+    for i in 0..300u32 {
+        f.write(id_of(i), 0, &data(i));
+    }
+    for (from, to) in [(20, 256), (256, 276)] {
+        let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+        f.engine.submit_remove_range(tag, id_of(from), id_of(to), 1000).unwrap();
+        check(wait(tag));
+    }
+    let old_slot = f.slot_offset(id_of(5));
+    let view = f.read_mapped(id_of(5), 0, 1000).unwrap();
+    let before = f.space();
+    let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    f.engine.submit_compact(tag, 1000).unwrap();
+    assert_eq!(check(wait(tag)).value, 20);
+    assert_ne!(f.slot_offset(id_of(5)), old_slot, "moved");
+    let moved = f.space();
+    assert_eq!(moved.used_slots, 45, "44 live plus the pinned source");
+    assert_eq!(moved.reserved_bytes, before.reserved_bytes, "the group with a pinned slot is not punched");
+    assert_eq!(view.bytes(), &data(5)[..]);
+    f.engine.unpin(view.read.pin_token).unwrap();
+    let after = f.space();
+    assert_eq!(after.used_slots, 44);
+    assert!(after.reserved_bytes < before.reserved_bytes, "{} -> {}", before.reserved_bytes, after.reserved_bytes);
+    for i in (0..20).chain(276..300) {
+        assert_eq!(f.read_mapped_copy(id_of(i), 0, 1000).unwrap(), data(i));
+    }
+}
+
+#[test]
+fn mapped_reads_follow_a_growing_file() {
+    // 64 KiB slots, reserved one at a time: the file grows with every chunk, across two groups.
+    let f = Fixture::new("mapped-grow", Options { reserve_bytes: 64 << 10, ..options(false) });
+    let id_of = |i: u32| { let mut id = [1u8; 16]; id[12..].copy_from_slice(&i.to_be_bytes()); id };
+    for i in 0..300u32 {
+        let data = bytes(40_000 + i as usize, i as u8);
+        f.write(id_of(i), 0, &data);
+        assert_eq!(f.read_mapped_copy(id_of(i), 0, data.len()).unwrap(), data);
+    }
+    for i in (0..300u32).step_by(37) {
+        assert_eq!(f.read_mapped_copy(id_of(i), 7, 1000).unwrap(), bytes(40_000 + i as usize, i as u8)[7..1007]);
+    }
+    let mapped = f.engine.mapped.as_ref().unwrap();
+    assert!(mapped.mapped_bytes() >= 300 * (64 << 10));
+    assert!(mapped.mapped_bytes() <= std::fs::metadata(f.dir.join("data").join("class-64k.dat")).unwrap().len());
+}
+
+#[test]
+fn mapped_reads_report_corruption_like_reads() {
+    use std::os::unix::fs::FileExt;
+    let mut f = Fixture::new("mapped-corrupt", options(false));
+    let id = [76u8; 16];
+    let data = bytes(100_000, 79);
+    f.chunk_size.set(1 << 20);
+    f.write(id, 0, &data);
+    // Map it before the damage: the mapping is coherent with the file's page cache.
+    assert_eq!(f.read_mapped_copy(id, 0, data.len()).unwrap(), data);
+    let offset = f.slot_offset(id);
+    let file = std::fs::OpenOptions::new().write(true).open(f.dir.join("data").join("class-1024k.dat")).unwrap();
+    file.write_all_at(&[data[50_000] ^ 0x10], offset + 50_000).unwrap();
+    assert_eq!(f.read(id, 0, data.len()), Err(Code::ChecksumMismatch));
+    assert_eq!(f.read_mapped(id, 0, data.len()).unwrap_err(), Code::ChecksumMismatch);
+    assert_eq!(f.read_mapped(id, 10, 10).unwrap_err(), Code::ChecksumMismatch, "partial reads verify the whole chunk");
+    assert_eq!(f.space().pinned_slots, 0, "a failed mapped read unpins itself");
+    // Verifying whole-chunk reads only: a partial read is not checked, exactly as an ordinary read.
+    f.reopen(Options { verify_reads: VerifyReads::WholeChunkReads, ..options(false) });
+    assert_eq!(f.read_mapped(id, 0, data.len()).unwrap_err(), Code::ChecksumMismatch);
+    assert_eq!(f.read(id, 49_990, 20).unwrap(), f.read_mapped_copy(id, 49_990, 20).unwrap());
+    assert_ne!(f.read_mapped_copy(id, 49_990, 20).unwrap(), data[49_990..50_010]);
+}
+
+#[test]
+fn close_unmaps_only_without_pins() {
+    let mut f = Fixture::new("mapped-close", options(false));
+    let id = [77u8; 16];
+    let data = bytes(70_000, 80);
+    f.chunk_size.set(1 << 20);
+    f.write(id, 0, &data);
+    let view = f.read_mapped(id, 0, data.len()).unwrap();
+    let old = f.engine.clone();
+    f.reopen(options(false));
+    assert!(old.mapped.as_ref().unwrap().mapped_bytes() > 0, "pinned at close: left mapped");
+    assert_eq!(view.bytes(), &data[..], "still readable after close");
+    assert_eq!(f.read_mapped_copy(id, 0, data.len()).unwrap(), data);
+    let reopened = f.engine.clone();
+    f.reopen(options(false));
+    assert_eq!(reopened.mapped.as_ref().unwrap().mapped_bytes(), 0, "no pins at close: unmapped");
 }

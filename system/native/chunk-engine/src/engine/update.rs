@@ -7,7 +7,9 @@
 //!   committed copy stays intact and readable until the commit swaps the pointer;
 //! - in-place append when the write starts at or past the committed length and fits the slot: only
 //!   bytes past the committed length change (the tail 4 KiB block is rewritten with identical bytes
-//!   below it), so readers of the committed version are unaffected and the checksum is extended;
+//!   below it), so readers of the committed version are unaffected and the checksum is extended
+//!   (copy-on-write instead when a pinned reader may still look past the committed length, i.e. holds
+//!   an older, longer version of the slot from before a shrink);
 //! - shrink: same slot, shorter length, checksum recomputed over the kept prefix.
 use std::sync::Arc;
 
@@ -172,6 +174,13 @@ impl Engine {
                 state.check_create_allowed(&self.options, &self.dir)?;
             }
             let (layout, new_len) = choose_layout(&req, entry.and_then(|e| e.committed));
+            // An in-place append writes past the committed length. A pinned reader (a mapped read's view
+            // lives until its reply is sent) may hold a longer version of this very slot, from before a
+            // shrink: those bytes are still its, so copy on write instead.
+            let layout = match layout {
+                Layout::InPlace { base } if state.pinned_extent(base.pos) > base.len as u64 => Layout::CopyOnWrite { src: base },
+                layout => layout,
+            };
             let (pos, new_slot, reserve) = match layout {
                 Layout::Remove => (None, false, None),
                 Layout::InPlace { base } | Layout::Shrink { base } => (Some(base.pos), false, None),
@@ -182,14 +191,15 @@ impl Engine {
                 }
             };
             let pinned = match layout {
-                Layout::CopyOnWrite { src } => Some(src.pos),
-                Layout::Shrink { base } => Some(base.pos),
-                Layout::InPlace { base } if !(base.len as u64).is_multiple_of(BLOCK_BYTES) => Some(base.pos),
+                Layout::CopyOnWrite { src } => Some(src),
+                Layout::Shrink { base } => Some(base),
+                Layout::InPlace { base } if !(base.len as u64).is_multiple_of(BLOCK_BYTES) => Some(base),
                 _ => None,
             };
-            if let Some(p) = pinned {
-                state.pin(p);
+            if let Some(v) = pinned {
+                state.pin(v.pos, v.len as u64);
             }
+            let pinned = pinned.map(|v| v.pos);
             state.busy.insert(req.id);
             let overlay_offset = if req.kind == UpdateKind::Truncate { new_len } else { req.offset_bytes };
             Plan { tag, id: req.id, ver, chain_ver: req.chain_ver, layout, pos, new_slot, reserve, new_len, overlay_offset, data: req.data, checksum: req.checksum,
