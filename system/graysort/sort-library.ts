@@ -16,12 +16,12 @@ import { SUMMARY_BYTES } from './summary.ts';
 
 export const SORT_LIBRARY_ABI_VERSION = 1;
 export const SORT_LIBRARY_FILE = 'libflyer_sort_tools.so';
-const RECORD_BYTES = 100;
+export const RECORD_BYTES = 100;
 /** The library's limits (ffi.rs): beyond them it answers -2 instead of allocating or spawning wildly. */
 const MAX_PARTS = 1 << 20;
-const MAX_THREADS = 1024;
+export const MAX_THREADS = 1024;
 /** A sort entry numbers its input in 16 bits. */
-const MAX_SORT_INPUTS = 1 << 16;
+export const MAX_SORT_INPUTS = 1 << 16;
 const KEY_SPACE_CODES: Record<KeySpace, number> = { binary: 0, ascii: 1 };
 
 /** koffi's async form: the same arguments plus a node-style callback. */
@@ -30,12 +30,17 @@ interface AsyncCall<A extends unknown[], R> {
   async(...args: [...A, (error: unknown, result: R) => void]): void;
 }
 
-interface SortLibrary {
+export interface SortLibrary {
   readonly path: string;
   fst_abi_version(): number;
   fst_partition: AsyncCall<[input: Uint8Array, len: number, parts: number, keySpace: number, out: Uint8Array, outLen: number, countsOut: BigUint64Array], number>;
   fst_sort: AsyncCall<[inputs: Uint8Array[], lens: number[], nInputs: number, out: Uint8Array, outLen: number, threads: number, statsOut: Float64Array], number>;
   fst_summary: AsyncCall<[data: Uint8Array, len: number, threads: number, out: Uint8Array], number>;
+  // The streaming sort (ffi_stream.rs, used by sort-stream.ts).
+  fst_sort_order: AsyncCall<[inputs: Uint8Array[], lens: number[], nInputs: number, threads: number, jobOut: BigUint64Array, recordsOut: BigUint64Array, statsOut: Float64Array], number>;
+  fst_sort_gather: AsyncCall<[job: bigint, firstRecord: number, records: number, out: Uint8Array, outLen: number, threads: number, summaryOut: Uint8Array], number>;
+  fst_sort_free(job: bigint): void;
+  fst_summary_merge(first: Uint8Array, next: Uint8Array, out: Uint8Array): number;
 }
 
 const SIGNATURES = [
@@ -43,13 +48,17 @@ const SIGNATURES = [
   'int32_t fst_partition(const uint8_t *input, size_t len, uint32_t parts, uint32_t key_space, uint8_t *out, size_t out_len, uint64_t *counts_out)',
   'int32_t fst_sort(const uint8_t **inputs, const size_t *lens, uint32_t n_inputs, uint8_t *out, size_t out_len, uint32_t threads, double *stats_out)',
   'int32_t fst_summary(const uint8_t *data, size_t len, uint32_t threads, uint8_t *out)',
+  'int32_t fst_sort_order(const uint8_t **inputs, const size_t *lens, uint32_t n_inputs, uint32_t threads, uint64_t *job_out, uint64_t *records_out, double *stats_out)',
+  'int32_t fst_sort_gather(uint64_t job, uint64_t first_record, uint64_t records, uint8_t *out, size_t out_len, uint32_t threads, uint8_t *summary_out)',
+  'void fst_sort_free(uint64_t job)',
+  'int32_t fst_summary_merge(const uint8_t *first, const uint8_t *next, uint8_t *out)',
 ];
 
 /** Per path, so FLYER_SORT_TOOLS_DIR can point elsewhere later in the same process. */
 const loaded = new Map<string, SortLibrary>();
 
 /** The library next to the sort binaries, loaded once; SORT_TOOLS_UNAVAILABLE says how to build it. */
-function loadSortLibrary(): SortLibrary {
+export function loadSortLibrary(): SortLibrary {
   const path = join(sortToolsDir(), SORT_LIBRARY_FILE);
   const cached = loaded.get(path);
   if (cached) return cached;
@@ -81,7 +90,7 @@ function loadSortLibrary(): SortLibrary {
  * Runs one async library call. The callback closure holds `keepAlive` (every buffer the call reads or
  * writes), so none can be collected while the native side still uses its memory.
  */
-function callAsync<A extends unknown[]>(fn: AsyncCall<A, number>, args: A, keepAlive: readonly unknown[]): Promise<number> {
+export function callAsync<A extends unknown[]>(fn: AsyncCall<A, number>, args: A, keepAlive: readonly unknown[]): Promise<number> {
   return new Promise((resolve, reject) => {
     fn.async(...args, (error: unknown, rc: number) => {
       void keepAlive; // referenced here so the closure, which koffi holds until now, keeps the buffers alive
@@ -92,7 +101,7 @@ function callAsync<A extends unknown[]>(fn: AsyncCall<A, number>, args: A, keepA
 }
 
 /** A negative return code as a coded error (ffi.rs documents the codes). */
-function codeFailure(fn: string, rc: number): FlyerError {
+export function codeFailure(fn: string, rc: number): FlyerError {
   switch (rc) {
     case -1: return new FlyerError('SORT_INVALID_INPUT', `${fn}: a buffer is not a multiple of the ${RECORD_BYTES}-byte record size`);
     case -2: return new FlyerError('INVALID_ARGUMENT', `${fn} rejected its arguments (code -2)`);
@@ -100,14 +109,14 @@ function codeFailure(fn: string, rc: number): FlyerError {
   }
 }
 
-function checkRecords(what: string, data: Uint8Array): void {
+export function checkRecords(what: string, data: Uint8Array): void {
   if (!(data instanceof Uint8Array)) throw new FlyerError('INVALID_ARGUMENT', `${what} must be a Uint8Array`);
   if (data.length % RECORD_BYTES !== 0) {
     throw new FlyerError('SORT_INVALID_INPUT', `${what} is ${data.length} bytes, not a multiple of the ${RECORD_BYTES}-byte record size`);
   }
 }
 
-function checkCount(what: string, value: number, max: number): void {
+export function checkCount(what: string, value: number, max: number): void {
   if (!Number.isInteger(value) || value < 1 || value > max) throw new FlyerError('INVALID_ARGUMENT', `${what} must be an integer in 1..${max}, got ${value}`);
 }
 

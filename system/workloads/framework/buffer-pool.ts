@@ -1,3 +1,5 @@
+import { assert } from '../../env/assert.ts';
+
 /**
  * Reused I/O buffers of workload clients. A fresh multi-MiB buffer per piece kept V8 running full
  * collections (memory outside the heap counts towards them) and paid a page fault per 4 KiB touched; a
@@ -12,7 +14,10 @@ export class BufferPool {
   readonly #free = new Map<number, Buffer[]>();
   #freeBytes = 0;
 
-  constructor(readonly freeBytesMax: number) {}
+  constructor(readonly freeBytesMax: number) {
+    // `2 << 30` is negative in JS: a pool that silently kept nothing was how this assertion came about.
+    assert(Number.isSafeInteger(freeBytesMax) && freeBytesMax >= 0, `a buffer pool needs a byte budget >= 0, got ${freeBytesMax}`);
+  }
 
   take(sizeBytes: number): Buffer {
     const buffer = this.#free.get(sizeBytes)?.pop();

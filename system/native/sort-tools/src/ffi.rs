@@ -34,7 +34,7 @@ pub const FST_MAX_THREADS: u32 = 1024;
 ///
 /// # Safety
 /// A non-null `ptr` must be valid for reads of `len` bytes for `'a`.
-unsafe fn input_slice<'a>(ptr: *const u8, len: usize) -> Option<&'a [u8]> {
+pub(crate) unsafe fn input_slice<'a>(ptr: *const u8, len: usize) -> Option<&'a [u8]> {
     match (ptr.is_null(), len) {
         (_, 0) => Some(&[]),
         (true, _) => None,
@@ -45,7 +45,7 @@ unsafe fn input_slice<'a>(ptr: *const u8, len: usize) -> Option<&'a [u8]> {
 
 /// # Safety
 /// As `input_slice`, for writes, and nothing else may access the bytes during `'a`.
-unsafe fn output_slice<'a>(ptr: *mut u8, len: usize) -> Option<&'a mut [u8]> {
+pub(crate) unsafe fn output_slice<'a>(ptr: *mut u8, len: usize) -> Option<&'a mut [u8]> {
     match (ptr.is_null(), len) {
         (_, 0) => Some(&mut []),
         (true, _) => None,
@@ -55,7 +55,7 @@ unsafe fn output_slice<'a>(ptr: *mut u8, len: usize) -> Option<&'a mut [u8]> {
 }
 
 /// Whether two non-empty address ranges share a byte.
-fn overlaps(a: *const u8, a_len: usize, b: *const u8, b_len: usize) -> bool {
+pub(crate) fn overlaps(a: *const u8, a_len: usize, b: *const u8, b_len: usize) -> bool {
     let (a, b) = (a as usize, b as usize);
     a_len > 0 && b_len > 0 && a < b.saturating_add(b_len) && b < a.saturating_add(a_len)
 }
@@ -146,7 +146,7 @@ pub unsafe extern "C" fn fst_sort(inputs: *const *const u8, lens: *const usize, 
 ///
 /// # Safety
 /// A non-null `ptr` must be valid for `n` reads of T for `'a`; when n > 0 it must not be null.
-unsafe fn input_slice_of<'a, T>(ptr: *const T, n: usize) -> &'a [T] {
+pub(crate) unsafe fn input_slice_of<'a, T>(ptr: *const T, n: usize) -> &'a [T] {
     // SAFETY: the caller's contract; an empty slice needs a dangling, not a null, pointer.
     if n == 0 { &[] } else { unsafe { std::slice::from_raw_parts(ptr, n) } }
 }

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod crc32;
 pub mod ffi;
+pub mod ffi_stream;
 pub mod fileio;
 pub mod gensort_cmd;
 pub mod mapped;

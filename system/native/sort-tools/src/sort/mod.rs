@@ -26,6 +26,7 @@ use crate::output::OutputFile;
 use crate::record::RECORD_BYTES;
 use std::time::Instant;
 
+pub use gather::gather_into;
 pub use load::{MAX_INPUT_RECORDS, MAX_INPUTS, check_inputs};
 
 #[derive(Debug, Clone)]
@@ -57,7 +58,7 @@ pub struct SortOptions {
 }
 
 /// Steps 1 and 2 over slices: the entries of every record, in sorted order.
-fn sorted_order(inputs: &[&[u8]], threads: usize) -> std::io::Result<(Vec<u128>, Instant)> {
+pub fn sorted_order(inputs: &[&[u8]], threads: usize) -> std::io::Result<(Vec<u128>, Instant)> {
     let loaded = load::build_entries(inputs, threads)?;
     let loaded_at = Instant::now();
     Ok((radix::sort_entries(loaded.entries, &loaded.histograms, threads), loaded_at))
