@@ -14,7 +14,7 @@ import { alignedBuffer } from './read-buffers.ts';
 /** Reads of at least this size are pooled (smaller ones come from read-buffers.ts's slabs). */
 export const POOLED_READ_MIN_BYTES = 64 * 1024 + 1;
 /** Free capacity kept per process: 16 chunks of 4 MiB, above the storage service's read concurrency. */
-const FREE_BYTES_MAX = 64 * 1024 * 1024;
+const FREE_BYTES_MAX = 512 * 1024 * 1024;
 
 export interface PooledBuffer {
   /** Exactly the length asked for, 4 KiB aligned. */
