@@ -41,7 +41,8 @@ export function parseGraySortParams(raw: Readonly<Record<string, unknown>>, mode
     totalRecords: Math.floor(totalBytes / RECORD_BYTES),
     partitions: params.integer('partitions', mode === 'sim' ? 64 : 8, { min: 1, max: 65_536 }),
     ascii: params.boolean('ascii', false),
-    pieceBytes: params.integer('piece_bytes', 8 * 2 ** 20, { min: 4096, max: 2 ** 30 }),
+    // 16 MiB: whole 4 MiB chunks per write and fewer, larger requests (measured ~0.5 s faster than 8 MiB on 2 GiB).
+    pieceBytes: params.integer('piece_bytes', 16 * 2 ** 20, { min: 4096, max: 2 ** 30 }),
     inFlight: params.integer('in_flight', 8, { min: 1, max: 1024 }),
     chunkBytes: params.integer('chunk_bytes', 4 * 2 ** 20, { min: 64 * 1024, max: 64 * 2 ** 20 }),
     threads: params.integer('threads', 2, { min: 1, max: 256 }),
