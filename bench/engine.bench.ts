@@ -16,7 +16,7 @@
  * engine on its thread pool, and Node reading itself through the (fd, offset) the engine hands out.
  * Writes reports/bench/engine.json.
  */
-import { spawnSync } from 'node:child_process';
+import { fio, fioVersion } from '../sim/perf/fio.ts';
 import { closeSync, constants, mkdirSync, openSync, read as fsRead, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,19 +55,6 @@ function parseArgs(args: string[]): Config {
 }
 
 // ---- fio -------------------------------------------------------------------------------------------
-
-function fioVersion(): string | null {
-  const probe = spawnSync('fio', ['--version'], { encoding: 'utf8' });
-  return probe.error || probe.status !== 0 ? null : probe.stdout.trim();
-}
-
-interface FioJob { read: { bw_bytes: number; iops: number }; write: { bw_bytes: number; iops: number } }
-
-function fio(args: string[]): FioJob {
-  const out = spawnSync('fio', [...args, '--direct=1', '--ioengine=io_uring', '--output-format=json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (out.status !== 0) throw new Error(`fio ${args.join(' ')} failed: ${out.stderr}`);
-  return (JSON.parse(out.stdout.slice(out.stdout.indexOf('{'))) as { jobs: FioJob[] }).jobs[0]!;
-}
 
 function fioTrial(c: Config, file: string): { write: number; read: number; randRead: number } {
   rmSync(file, { force: true });

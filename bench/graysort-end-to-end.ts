@@ -8,11 +8,12 @@
  * head, then down the chain). endToEndSec is the partition plus sort time (generation excluded, as in
  * smallpond's 30 min 14 s).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fioSequential, fioVersion } from '../sim/perf/fio.ts';
 import { iperf3Available, iperf3Loopback } from '../sim/perf/iperf3.ts';
 
 const FLYER = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'flyer.mjs');
@@ -26,6 +27,14 @@ export interface EndToEndResult {
   readonly bytesWritten: number;
   readonly bytesMoved: number;
   readonly iperf3MBps: number | null;
+  /**
+   * The same bytes at this machine's disk rates (fio, sequential 4 MiB O_DIRECT, same run): every
+   * replica of every written byte is written to the one disk all storage processes share here, and
+   * every byte read comes from it. On this machine this, not the network, is what binds.
+   */
+  readonly diskBoundSec: number | null;
+  readonly ratioToDiskBound: number | null;
+  readonly fio: { readonly writeMBps: number; readonly readMBps: number } | null;
   readonly phasesSec: Readonly<Record<string, number>>;
   readonly valid: string;
   readonly clients: number;
@@ -52,6 +61,8 @@ export async function runEndToEnd(options: { totalBytes: number; clients: number
   const cluster = join(work, 'cluster');
   const out = join(work, 'report');
   try {
+    // Dirty pages other benchmark parts left (sort outputs) would be written back during the run.
+    spawnSync('sync');
     const up = await flyer(['cluster', 'up', '--local', '--dir', cluster, '--exit-with-pid', String(process.pid)]);
     if (up.code !== 0) throw new Error(`cluster up failed: ${up.stderr.slice(-2000)}`);
     const run = await flyer(['workload', 'run', 'graysort', '--cluster', cluster, '--clients', String(options.clients),
@@ -68,8 +79,13 @@ export async function runEndToEnd(options: { totalBytes: number; clients: number
     const iperf = iperf3Available() ? await iperf3Loopback(3) : undefined;
     const bytesMoved = read + write * REPLICATION;
     const ioBoundSec = iperf ? bytesMoved / (iperf.MBps * 1e6) : null;
-    const endToEndSec = (phasesSec.partition ?? 0) + (phasesSec.sort ?? 0);
+    const endToEndSec = Math.round(((phasesSec.partition ?? 0) + (phasesSec.sort ?? 0)) * 100) / 100;
+    const disk = fioVersion() ? fioSequential(join(work, 'fio.dat'), 2048, 16) : null;
+    const diskBoundSec = disk ? (write * REPLICATION) / (disk.writeMBps * 1e6) + read / (disk.readMBps * 1e6) : null;
     return {
+      diskBoundSec: diskBoundSec === null ? null : Math.round(diskBoundSec * 100) / 100,
+      ratioToDiskBound: diskBoundSec ? Math.round((endToEndSec / diskBoundSec) * 100) / 100 : null,
+      fio: disk && { writeMBps: Math.round(disk.writeMBps), readMBps: Math.round(disk.readMBps) },
       endToEndSec, ioBoundSec: ioBoundSec === null ? null : Math.round(ioBoundSec * 100) / 100,
       ratioToIoBound: ioBoundSec ? Math.round((endToEndSec / ioBoundSec) * 100) / 100 : null,
       bytesRead: read, bytesWritten: write, bytesMoved, iperf3MBps: iperf ? Math.round(iperf.MBps) : null, phasesSec,

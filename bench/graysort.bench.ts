@@ -218,7 +218,7 @@ export async function run(args: string[]): Promise<void> {
     if (!c.skipEndToEnd) {
       try {
         endToEnd = await runEndToEnd({ totalBytes: records * RECORD_BYTES, clients: 2, partitions: 8 });
-        console.log(`end-to-end GraySort: ${endToEnd.endToEndSec} s; I/O bound ${endToEnd.ioBoundSec} s (${endToEnd.ratioToIoBound}x)`);
+        console.log(`end-to-end GraySort: ${endToEnd.endToEndSec} s; I/O bound ${endToEnd.ioBoundSec} s (${endToEnd.ratioToIoBound}x); disk bound ${endToEnd.diskBoundSec} s (${endToEnd.ratioToDiskBound}x)`);
       } catch (error) {
         notes.push(`end-to-end GraySort failed: ${(error as Error).message.slice(0, 500)}`);
       }
@@ -248,6 +248,7 @@ export async function run(args: string[]): Promise<void> {
       simCpuRates: cpuRates ?? null,
       endToEndSec: endToEnd?.endToEndSec ?? null,
       ioBoundSec: endToEnd?.ioBoundSec ?? null,
+      diskBoundSec: endToEnd?.diskBoundSec ?? null,
       endToEnd: endToEnd ?? { skipped: c.skipEndToEnd ? '--no-end-to-end' : 'failed, see notes' },
       endToEndTarget: 'endToEndSec within 2x of ioBoundSec',
       endToEndMeetsTarget: endToEnd?.ratioToIoBound != null ? endToEnd.ratioToIoBound <= 2 : null,
@@ -256,7 +257,7 @@ export async function run(args: string[]): Promise<void> {
       config: c,
       notes: [
         ...notes,
-        'endToEndSec: partition + sort phases of the GraySort workload on a local cluster (1 manager, 3 storage processes, replication 3, 1 meta server, 2 client processes), the same records as the sort-engine part; ioBoundSec: client bytes read + client bytes written x 3 replicas, at the iperf3 loopback rate measured in the same run',
+        'endToEndSec: partition + sort phases of the GraySort workload on a local cluster (1 manager, 3 storage processes, replication 3, 1 meta server, 2 client processes), the same records as the sort-engine part; ioBoundSec: client bytes read + client bytes written x 3 replicas, at the iperf3 loopback rate measured in the same run; diskBoundSec: the replicated writes and the reads at fio\'s sequential O_DIRECT rates of the same disk, measured in the same run (all storage processes share one disk here)',
         'every output validated with valsort: in order, record count and checksum equal to gensort -c of the input',
         'input read once before every run (warm page cache for every sorter); outputs go to the same ext4 directory',
         'Flyer writes its output with O_DIRECT by default (buffered writes run at 250-650 MB/s on this VM against 1-1.5 GB/s direct); sortEngineBufferedSec is the page-cache variant, and GNU sort and DuckDB write buffered',
