@@ -121,15 +121,11 @@ pub unsafe extern "C" fn fst_sort(inputs: *const *const u8, lens: *const usize, 
     if threads == 0 || threads > FST_MAX_THREADS || out_len != total || ptrs.iter().zip(sizes).any(|(&p, &l)| overlaps(p, l, out, out_len)) {
         return FST_ERR_ARGUMENT;
     }
-    let mut slices: Vec<&[u8]> = Vec::with_capacity(n);
-    for (&p, &l) in ptrs.iter().zip(sizes) {
-        // SAFETY: each input is readable for its length (caller's contract).
-        let Some(s) = (unsafe { input_slice(p, l) }) else { return FST_ERR_ARGUMENT };
-        slices.push(s);
-    }
-    if check_inputs(&slices).is_err() {
-        return FST_ERR_ARGUMENT;
-    }
+    // SAFETY: each input is readable for its length (caller's contract).
+    let slices = match unsafe { sort_inputs(ptrs, sizes) } {
+        Ok(slices) => slices,
+        Err(code) => return code,
+    };
     // SAFETY: out is writable for out_len bytes and overlaps no input (checked above).
     let Some(out) = (unsafe { output_slice(out, out_len) }) else { return FST_ERR_ARGUMENT };
     let Ok(stats) = sort_slices(&slices, out, threads as usize) else { return FST_ERR_INTERNAL };
@@ -140,6 +136,23 @@ pub unsafe extern "C" fn fst_sort(inputs: *const *const u8, lens: *const usize, 
         }
     }
     0
+}
+
+/// The sort inputs as slices, checked as a sort needs them (`check_inputs`); an error code otherwise.
+///
+/// # Safety
+/// Each `ptrs[i]` readable for `sizes[i]` bytes for `'a`.
+pub(crate) unsafe fn sort_inputs<'a>(ptrs: &[*const u8], sizes: &[usize]) -> Result<Vec<&'a [u8]>, i32> {
+    let mut slices: Vec<&[u8]> = Vec::with_capacity(ptrs.len());
+    for (&p, &l) in ptrs.iter().zip(sizes) {
+        // SAFETY: the caller's contract.
+        let Some(s) = (unsafe { input_slice(p, l) }) else { return Err(FST_ERR_ARGUMENT) };
+        slices.push(s);
+    }
+    if check_inputs(&slices).is_err() {
+        return Err(FST_ERR_ARGUMENT);
+    }
+    Ok(slices)
 }
 
 /// A C array as a slice (empty for n = 0, whatever the pointer).

@@ -11,9 +11,9 @@
 //! A job holds raw pointers to the caller's input buffers: they must stay valid and unmodified from
 //! `fst_sort_order` until `fst_sort_free`.
 
-use crate::ffi::{FST_ERR_ARGUMENT, FST_ERR_INTERNAL, FST_ERR_RECORD_LENGTH, FST_MAX_THREADS, input_slice, input_slice_of, output_slice, overlaps};
+use crate::ffi::{FST_ERR_ARGUMENT, FST_ERR_INTERNAL, FST_ERR_RECORD_LENGTH, FST_MAX_THREADS, input_slice, input_slice_of, output_slice, overlaps, sort_inputs};
 use crate::record::RECORD_BYTES;
-use crate::sort::{check_inputs, gather_into, sorted_order};
+use crate::sort::{gather_into, sorted_order};
 use crate::summary::{KeyCompare, SUMMARY_BYTES, Summary};
 use std::time::Instant;
 
@@ -50,15 +50,11 @@ pub unsafe extern "C" fn fst_sort_order(inputs: *const *const u8, lens: *const u
     if sizes.iter().any(|&l| l % RECORD_BYTES != 0) {
         return FST_ERR_RECORD_LENGTH;
     }
-    let mut slices: Vec<&[u8]> = Vec::with_capacity(n);
-    for (&p, &l) in ptrs.iter().zip(sizes) {
-        // SAFETY: each input is readable for its length (caller's contract).
-        let Some(s) = (unsafe { input_slice(p, l) }) else { return FST_ERR_ARGUMENT };
-        slices.push(s);
-    }
-    if check_inputs(&slices).is_err() {
-        return FST_ERR_ARGUMENT;
-    }
+    // SAFETY: each input is readable for its length (caller's contract).
+    let slices = match unsafe { sort_inputs(ptrs, sizes) } {
+        Ok(slices) => slices,
+        Err(code) => return code,
+    };
     let started = Instant::now();
     let Ok((order, loaded_at)) = sorted_order(&slices, threads as usize) else { return FST_ERR_INTERNAL };
     let done = Instant::now();

@@ -20,6 +20,7 @@ use crate::io::pool;
 use crate::io::ring_io::{self, IoRequest};
 use crate::sys;
 use crate::types::{BLOCK_BYTES, ChunkId, Version, id_hex, round_down_block, round_up_block};
+use crate::ffi_types::FceMeta;
 
 /// Caller-owned destination; the TypeScript wrapper keeps it referenced until the completion.
 #[derive(Clone, Copy)]
@@ -42,26 +43,30 @@ impl ReadTarget {
 }
 
 impl Engine {
+    /// The committed version of `id` and its meta, after checking that [offset, offset + len) lies in
+    /// it and pinning its slot (so no update, remove or compaction reuses the bytes until unpinned). The
+    /// class file is opened before pinning, so a failure leaves nothing pinned.
+    fn pin_committed(&self, id: &ChunkId, offset_bytes: u64, len: u64) -> Result<(Version, FceMeta)> {
+        let mut state = self.lock_state();
+        let Some(entry) = state.table.get(id) else {
+            fail!(Code::ChunkNotFound, "chunk {} does not exist", id_hex(id));
+        };
+        let Some(committed) = entry.committed else {
+            fail!(Code::ChunkNotFound, "chunk {} has no committed version", id_hex(id));
+        };
+        let end = offset_bytes.saturating_add(len);
+        if end > committed.len as u64 {
+            fail!(Code::OutOfRange, "read [{offset_bytes}, {end}) past the end of chunk {} ({} bytes)", id_hex(id), committed.len);
+        }
+        self.files.get(committed.pos.class)?;
+        state.pin(committed.pos, committed.len as u64);
+        Ok((committed, state.meta(id).expect("entry exists")))
+    }
+
     pub fn submit_read(self: &Arc<Engine>, tag: u64, id: ChunkId, offset_bytes: u64, target: ReadTarget) -> Result<()> {
         let guard = self.admit(false)?;
         let len = target.len as u64;
-        let (version, meta) = {
-            let mut state = self.lock_state();
-            let Some(entry) = state.table.get(&id) else {
-                fail!(Code::ChunkNotFound, "chunk {} does not exist", id_hex(&id));
-            };
-            let Some(committed) = entry.committed else {
-                fail!(Code::ChunkNotFound, "chunk {} has no committed version", id_hex(&id));
-            };
-            let end = offset_bytes.saturating_add(len);
-            if end > committed.len as u64 {
-                fail!(Code::OutOfRange, "read [{offset_bytes}, {end}) past the end of chunk {} ({} bytes)", id_hex(&id), committed.len);
-            }
-            // Opened before pinning so a failure here leaves nothing pinned.
-            self.files.get(committed.pos.class)?;
-            state.pin(committed.pos, committed.len as u64);
-            (committed, state.meta(&id).expect("entry exists"))
-        };
+        let (version, meta) = self.pin_committed(&id, offset_bytes, len)?;
         let file = self.files.get(version.pos.class)?;
         let direct = file.direct.is_some();
         let fd = file.io_file().as_raw_fd();
@@ -139,22 +144,7 @@ impl Engine {
             fail!(Code::InvalidArgument, "engine at {} does not do mapped reads (O_DIRECT, or mapped_reads off)", self.dir.display());
         };
         let guard = self.admit(false)?;
-        let (version, meta) = {
-            let mut state = self.lock_state();
-            let Some(entry) = state.table.get(&id) else {
-                fail!(Code::ChunkNotFound, "chunk {} does not exist", id_hex(&id));
-            };
-            let Some(committed) = entry.committed else {
-                fail!(Code::ChunkNotFound, "chunk {} has no committed version", id_hex(&id));
-            };
-            let end = offset_bytes.saturating_add(len);
-            if end > committed.len as u64 {
-                fail!(Code::OutOfRange, "read [{offset_bytes}, {end}) past the end of chunk {} ({} bytes)", id_hex(&id), committed.len);
-            }
-            self.files.get(committed.pos.class)?;
-            state.pin(committed.pos, committed.len as u64);
-            (committed, state.meta(&id).expect("entry exists"))
-        };
+        let (version, meta) = self.pin_committed(&id, offset_bytes, len)?;
         let pin_token = version.pos.encode();
         // The bytes to fault in (and verify): the caller's range, or the whole chunk when it is verified.
         let plan = ReadPlan::new(self.options.verify_reads, &version, offset_bytes, len, false, std::ptr::null_mut());
