@@ -212,7 +212,7 @@ export async function run(args: string[]): Promise<void> {
       for (const s of again) runs.push(await measure(s, input, output, expected));
     }
 
-    const cpuRates = measureCpuRates(input, records, c.dir);
+    const cpuRates = await measureCpuRates(input, records, c.dir);
     if (!cpuRates) notes.push('/usr/bin/time not found: no per-core CPU rates for the simulation (it keeps its built-in ones)');
     let endToEnd: EndToEndResult | undefined;
     if (!c.skipEndToEnd) {

@@ -68,3 +68,22 @@ test.serial('a workload pointed at a missing or stopped cluster says so and writ
   t.regex(stopped.stderr, /is the cluster running\?/);
   t.false(existsSync(join(reports, 'r2', 'run.json')));
 });
+
+test.serial('storage filling up during the run fails it with a clear message and leaves no output passed off as complete', async (t) => {
+  const dir = tempClusterDir(t, 'graysort-full');
+  // Each target holds half the chunks (2 chains over 6 targets): the input and the pieces fit in 64 MiB
+  // per target, the sorted output on top of them does not (measured: partition done, sort refused).
+  const up = await clusterUp(dir, ['--target-capacity', '64MiB']);
+  t.is(up.code, 0, up.stderr);
+  const reports = mkdtempSync(join(tmpdir(), 'flyer-graysort-nospace-'));
+  t.teardown(() => rmSync(reports, { recursive: true, force: true }));
+  const run = await runFlyer(['workload', 'run', 'graysort', '--cluster', dir, '--clients', '2', '--param', 'total_bytes=40000000',
+    '--param', 'partitions=4', '--out', join(reports, 'r')], { timeoutMs: 300_000 });
+  t.not(run.code, 0);
+  t.regex(run.stderr, /partition: done/, 'the input and the pieces fitted: it is the sort phase that fills the targets');
+  t.notRegex(run.stderr, /sort: done/);
+  t.regex(run.stderr, /CHUNK_NO_SPACE|no space/i, run.stderr.slice(-2000));
+  t.false(existsSync(join(reports, 'r', 'run.json')), 'no report for a run that did not finish');
+  const ls = await runFlyer(['fs', '--dir', dir, 'ls', '/graysort/output']);
+  t.notRegex(ls.stdout, /_SUCCESS/, 'no success marker');
+});

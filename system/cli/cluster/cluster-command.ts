@@ -22,6 +22,7 @@ interface UpFlags {
   metaServers: string;
   chunkSize: string;
   stripe: string;
+  targetCapacity?: string;
   basePort?: string;
   timeoutMs: string;
   exitWithPid?: string;
@@ -45,6 +46,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--meta-servers <n>', 'metadata servers (0: storage only)', '1')
     .option('--chunk-size <bytes>', 'chunk size of the root directory\'s layout (a power of two >= 4KiB; e.g. 64KiB, 1MiB)', '1MiB')
     .option('--stripe <n>', 'chains each new file cycles over (capped at the chain count)', '16')
+    .option('--target-capacity <bytes>', 'each storage target\'s capacity limit, e.g. 64MiB (default: the file system\'s)')
     .option('--base-port <port>', 'manager on this port, storage-i on port + i, meta-j after them (default: free ports)')
     .option('--timeout-ms <ms>', 'budget for each step: processes ready, targets SERVING', '60000')
     .option('--exit-with-pid <pid>', 'the processes exit once this process is gone (tests)')
@@ -60,6 +62,7 @@ export function registerClusterCommands(program: Command): void {
         replication: count(flags.replication, '--replication'),
         metaServers: metaServerCount(flags.metaServers),
         rootLayout: rootLayoutOf(flags),
+        ...(flags.targetCapacity !== undefined ? { targetCapacityBytes: parseByteSize(flags.targetCapacity, '--target-capacity') } : {}),
         ...(flags.basePort !== undefined ? { basePort: count(flags.basePort, '--base-port') } : {}),
         ...(flags.exitWithPid !== undefined ? { exitWithPid: parsePid(flags.exitWithPid) } : {}),
         readyTimeoutMs: timeoutMs,

@@ -24,6 +24,8 @@ export interface LocalLayoutOptions {
   readonly metaServers?: number;
   /** The root directory's layout (default 1 MiB chunks, stripe 16, on chain table 1). */
   readonly rootLayout?: { readonly chunkSizeBytes: number; readonly stripeSize: number };
+  /** Each storage target's capacity limit in bytes (the engine's capacity_bytes); default: the file system's. */
+  readonly targetCapacityBytes?: number;
   /** Replaces keys of LOCAL_META_TUNING (benchmarks: a GC delay longer than the run). */
   readonly metaTuning?: Readonly<Record<string, unknown>>;
   /** Manager on basePort, storage-i on basePort + i, meta-j after them, then the kv server; default: free ports picked by the OS. */
@@ -106,12 +108,14 @@ export async function writeLocalLayout(options: LocalLayoutOptions): Promise<{ m
   write(mgmtd, renderNodeConfig({
     nodeId: mgmtd.id, listen: `${mgmtd.host}:${mgmtd.port}`, dataDir: dataDir(mgmtd), mgmtd: [address(mgmtd)], extra: { mgmtd: LOCAL_MGMTD_TUNING },
   }));
+  const storageTuning = options.targetCapacityBytes === undefined ? LOCAL_STORAGE_TUNING
+    : { ...LOCAL_STORAGE_TUNING, engine: { ...LOCAL_STORAGE_TUNING.engine, capacity_bytes: options.targetCapacityBytes } };
   for (const node of storage) {
     write(node, renderNodeConfig({
       nodeId: node.id, listen: `${node.host}:${node.port}`, dataDir: dataDir(node), mgmtd: [address(mgmtd)],
       peers: storage.filter((s) => s !== node).map(address),
       targets: node.targets!.map((id) => ({ id, path: `targets/${id}` })),
-      extra: { mgmtd_client: LOCAL_CLIENT_TUNING, storage: LOCAL_STORAGE_TUNING },
+      extra: { mgmtd_client: LOCAL_CLIENT_TUNING, storage: storageTuning },
     }));
   }
   for (const node of kv) {

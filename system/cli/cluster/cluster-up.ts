@@ -23,6 +23,8 @@ export interface ClusterUpOptions {
   readonly metaServers?: number;
   /** The root directory's layout of a new cluster (default 1 MiB chunks, stripe 16). */
   readonly rootLayout?: { readonly chunkSizeBytes: number; readonly stripeSize: number };
+  /** Each storage target's capacity limit (default: the file system's). */
+  readonly targetCapacityBytes?: number;
   /** Overrides of the meta servers' [meta] table of a new cluster (benchmarks). */
   readonly metaTuning?: Readonly<Record<string, unknown>>;
   readonly basePort?: number;
