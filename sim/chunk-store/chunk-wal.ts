@@ -9,6 +9,7 @@
  */
 import { concatBytes } from '../../system/env/concat-bytes.ts';
 import { FlyerError } from '../../system/env/errors.ts';
+import { recoverGenerations } from '../../system/env/generation-files.ts';
 import type { Disk, DiskFile } from '../../system/env/types.ts';
 import { frameRecord, parseLog, type WalRecord } from './wal-records.ts';
 
@@ -55,39 +56,13 @@ export class ChunkWal {
 
   /** Recovers the log in `dir` (or creates it) and returns it with every durable record, oldest first. */
   static async open(disk: Disk, dir: string, create: boolean, options: ChunkWalOptions): Promise<{ wal: ChunkWal; records: WalRecord[] }> {
-    const prefix = `${dir}/${FILE_PREFIX}`;
-    const generations = (await disk.list(prefix))
-      .map((name) => Number(name.slice(prefix.length)))
-      .filter((g) => Number.isSafeInteger(g) && g > 0)
-      .sort((a, b) => b - a);
-    let chosen: { generation: number; file: DiskFile; records: WalRecord[]; snapshotBytes: number } | undefined;
-    for (const generation of generations) {
-      const name = `${prefix}${generation}`;
-      if (chosen) {
-        await disk.remove(name); // an older generation a finished checkpoint left behind
-        continue;
-      }
-      const file = await disk.open(name);
-      const parsed = parseLog(await file.read(0, file.sizeBytes()));
-      if (!parsed.ready) {
-        await file.close();
-        await disk.remove(name); // a checkpoint the crash interrupted
-        continue;
-      }
-      if (parsed.validBytes < file.sizeBytes()) await file.truncate(parsed.validBytes); // a torn tail
-      chosen = { generation, file, records: parsed.records, snapshotBytes: parsed.validBytes };
-    }
-    if (!chosen) {
-      if (!create) throw new FlyerError('DISK_NOT_FOUND', `no chunk store in ${dir}`);
-      const file = await disk.open(`${prefix}1`, { create: true });
-      const ready = frameRecord({ t: 'ready' });
-      await file.truncate(0);
-      await file.write(0, ready);
-      await file.sync();
-      chosen = { generation: 1, file, records: [], snapshotBytes: ready.length };
-    }
+    const chosen = await recoverGenerations(disk, `${dir}/${FILE_PREFIX}`, (bytes) => {
+      const parsed = parseLog(bytes);
+      return parsed.ready ? { value: parsed.records, validBytes: parsed.validBytes, snapshotBytes: parsed.validBytes } : undefined;
+    }, create ? { initial: frameRecord({ t: 'ready' }), empty: [] as WalRecord[] } : undefined);
+    if (!chosen) throw new FlyerError('DISK_NOT_FOUND', `no chunk store in ${dir}`);
     const wal = new ChunkWal(disk, dir, options, chosen.file, chosen.generation, chosen.snapshotBytes);
-    return { wal, records: chosen.records };
+    return { wal, records: chosen.value };
   }
 
   get generation(): number {

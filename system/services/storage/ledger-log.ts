@@ -12,6 +12,7 @@ import { frameBody, scanFrames } from '../../env/checksummed-frames.ts';
 import { concatBytes } from '../../env/concat-bytes.ts';
 import { decodeMessage, encodeMessage } from '../../env/codec.ts';
 import { FlyerError } from '../../env/errors.ts';
+import { recoverGenerations } from '../../env/generation-files.ts';
 import type { Disk, DiskFile } from '../../env/types.ts';
 
 /** A record larger than this is corrupt (snapshots are written in bounded pieces). */
@@ -52,38 +53,13 @@ export class LedgerLog {
 
   /** Recovers the log in `dir` (creating it when absent) and returns it with its records, oldest first. */
   static async open(disk: Disk, dir: string, options: LedgerLogOptions): Promise<{ log: LedgerLog; records: unknown[] }> {
-    const prefix = `${dir}/${FILE_PREFIX}`;
-    const generations = (await disk.list(prefix))
-      .map((name) => Number(name.slice(prefix.length)))
-      .filter((g) => Number.isSafeInteger(g) && g > 0)
-      .sort((a, b) => b - a);
-    let chosen: { generation: number; file: DiskFile; records: unknown[]; snapshotBytes: number } | undefined;
-    for (const generation of generations) {
-      const name = `${prefix}${generation}`;
-      if (chosen) {
-        await disk.remove(name); // an older generation a finished checkpoint left behind
-        continue;
-      }
-      const file = await disk.open(name);
-      const parsed = parseFrames(await file.read(0, file.sizeBytes()));
+    const chosen = (await recoverGenerations(disk, `${dir}/${FILE_PREFIX}`, (bytes) => {
+      const parsed = parseFrames(bytes);
       const readyAt = parsed.records.findIndex(isReady);
-      if (readyAt < 0) {
-        await file.close();
-        await disk.remove(name); // a checkpoint the crash interrupted
-        continue;
-      }
-      if (parsed.validBytes < file.sizeBytes()) await file.truncate(parsed.validBytes); // a torn tail
-      chosen = { generation, file, records: parsed.records.filter((r) => !isReady(r)), snapshotBytes: parsed.readyEndBytes[readyAt]! };
-    }
-    if (!chosen) {
-      const file = await disk.open(`${prefix}1`, { create: true });
-      const ready = frame(READY);
-      await file.truncate(0);
-      await file.write(0, ready);
-      await file.sync();
-      chosen = { generation: 1, file, records: [], snapshotBytes: ready.length };
-    }
-    return { log: new LedgerLog(disk, dir, options, chosen.file, chosen.generation, chosen.snapshotBytes), records: chosen.records };
+      if (readyAt < 0) return undefined;
+      return { value: parsed.records.filter((r) => !isReady(r)), validBytes: parsed.validBytes, snapshotBytes: parsed.readyEndBytes[readyAt]! };
+    }, { initial: frame(READY), empty: [] as unknown[] }))!;
+    return { log: new LedgerLog(disk, dir, options, chosen.file, chosen.generation, chosen.snapshotBytes), records: chosen.value };
   }
 
   get failed(): boolean {
