@@ -102,7 +102,13 @@ export class TcpServer {
         this.#options.log.debug('rpc accept failed', { status });
         return;
       }
-      this.#accept((onread) => new Socket({ handle: client as never, allowHalfOpen: true, readable: true, writable: true, onread } as never));
+      try {
+        this.#accept((onread) => new Socket({ handle: client as never, allowHalfOpen: true, readable: true, writable: true, onread } as never));
+      } catch (error) {
+        // One connection that cannot be set up must not take the server (or its process) down.
+        this.#options.log.warn('rpc accept failed', { error: (error as Error).message });
+        (client as { close?: () => void }).close?.();
+      }
     };
   }
 }
