@@ -7,13 +7,19 @@
  * clients read crosses the network once, every byte they write crosses it once per replica (client to
  * head, then down the chain). endToEndSec is the partition plus sort time (generation excluded, as in
  * smallpond's 30 min 14 s).
+ *
+ * diskBoundSec is what this machine's one disk needs for the same I/O with nothing else running: fio,
+ * per phase, with one sequential O_DIRECT writer per replica and a reader alongside them, on fresh files
+ * in the cluster's directory (a fresh cluster writes fresh blocks too). All storage processes share that
+ * disk here, so when diskBoundSec exceeds twice ioBoundSec the network target is out of reach on this
+ * machine whatever the software does; ratioToDiskBound says how close the run came to the disk.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fioSequential, fioVersion } from '../sim/perf/fio.ts';
+import { fioMixedSec, fioSequential, fioVersion } from '../sim/perf/fio.ts';
 import { iperf3Available, iperf3Loopback } from '../sim/perf/iperf3.ts';
 
 const FLYER = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'flyer.mjs');
@@ -28,13 +34,23 @@ export interface EndToEndResult {
   readonly bytesMoved: number;
   readonly iperf3MBps: number | null;
   /**
-   * The same bytes at this machine's disk rates (fio, sequential 4 MiB O_DIRECT, same run): every
-   * replica of every written byte is written to the one disk all storage processes share here, and
+   * The two phases' disk I/O alone, as fio does it on this disk in the same run (see the file comment):
+   * every replica of every written byte goes to the one disk all storage processes share here, and
    * every byte read comes from it. On this machine this, not the network, is what binds.
    */
   readonly diskBoundSec: number | null;
   readonly ratioToDiskBound: number | null;
-  readonly fio: { readonly writeMBps: number; readonly readMBps: number } | null;
+  /** diskBoundSec / ioBoundSec: above 2, the network target cannot be met on this machine. */
+  readonly diskBoundOverIoBound: number | null;
+  readonly fio: {
+    /** One phase's shape: REPLICATION writers of the phase's bytes each, plus one reader. */
+    readonly mixedPhaseSec: number;
+    readonly mixedWriteMBps: number;
+    readonly mixedReadMBps: number;
+    /** One stream at a time, 2 GiB each: what the disk does alone, briefly (context only). */
+    readonly sequentialWriteMBps: number;
+    readonly sequentialReadMBps: number;
+  } | null;
   readonly phasesSec: Readonly<Record<string, number>>;
   readonly valid: string;
   readonly clients: number;
@@ -80,12 +96,14 @@ export async function runEndToEnd(options: { totalBytes: number; clients: number
     const bytesMoved = read + write * REPLICATION;
     const ioBoundSec = iperf ? bytesMoved / (iperf.MBps * 1e6) : null;
     const endToEndSec = Math.round(((phasesSec.partition ?? 0) + (phasesSec.sort ?? 0)) * 100) / 100;
-    const disk = fioVersion() ? fioSequential(join(work, 'fio.dat'), 2048, 16) : null;
-    const diskBoundSec = disk ? (write * REPLICATION) / (disk.writeMBps * 1e6) + read / (disk.readMBps * 1e6) : null;
+    const fio = fioVersion() ? diskRuns(work, read / 2, write / 2) : null;
+    const diskBoundSec = fio ? 2 * fio.mixedPhaseSec : null;
+    const round2 = (x: number): number => Math.round(x * 100) / 100;
     return {
-      diskBoundSec: diskBoundSec === null ? null : Math.round(diskBoundSec * 100) / 100,
-      ratioToDiskBound: diskBoundSec ? Math.round((endToEndSec / diskBoundSec) * 100) / 100 : null,
-      fio: disk && { writeMBps: Math.round(disk.writeMBps), readMBps: Math.round(disk.readMBps) },
+      diskBoundSec: diskBoundSec === null ? null : round2(diskBoundSec),
+      ratioToDiskBound: diskBoundSec ? round2(endToEndSec / diskBoundSec) : null,
+      diskBoundOverIoBound: diskBoundSec && ioBoundSec ? round2(diskBoundSec / ioBoundSec) : null,
+      fio,
       endToEndSec, ioBoundSec: ioBoundSec === null ? null : Math.round(ioBoundSec * 100) / 100,
       ratioToIoBound: ioBoundSec ? Math.round((endToEndSec / ioBoundSec) * 100) / 100 : null,
       bytesRead: read, bytesWritten: write, bytesMoved, iperf3MBps: iperf ? Math.round(iperf.MBps) : null, phasesSec,
@@ -95,4 +113,14 @@ export async function runEndToEnd(options: { totalBytes: number; clients: number
     await flyer(['cluster', 'down', '--dir', cluster]);
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** fio in the cluster's directory, with the cluster idle after its run: one phase's mixed shape, and plain sequential rates. */
+function diskRuns(dir: string, phaseReadBytes: number, phaseWriteBytes: number): NonNullable<EndToEndResult['fio']> {
+  const mixed = fioMixedSec(dir, { writers: REPLICATION, writeBytesEach: phaseWriteBytes, readBytes: phaseReadBytes }, 8);
+  const sequential = fioSequential(join(dir, 'fio.dat'), 2048, 16);
+  return {
+    mixedPhaseSec: Math.round(mixed.sec * 100) / 100, mixedWriteMBps: Math.round(mixed.writeMBps), mixedReadMBps: Math.round(mixed.readMBps),
+    sequentialWriteMBps: Math.round(sequential.writeMBps), sequentialReadMBps: Math.round(sequential.readMBps),
+  };
 }

@@ -215,13 +215,20 @@ export async function run(args: string[]): Promise<void> {
     const cpuRates = await measureCpuRates(input, records, c.dir);
     if (!cpuRates) notes.push('/usr/bin/time not found: no per-core CPU rates for the simulation (it keeps its built-in ones)');
     let endToEnd: EndToEndResult | undefined;
+    const endToEndRuns: EndToEndResult[] = [];
     if (!c.skipEndToEnd) {
-      try {
-        endToEnd = await runEndToEnd({ totalBytes: records * RECORD_BYTES, clients: 2, partitions: 8 });
-        console.log(`end-to-end GraySort: ${endToEnd.endToEndSec} s; I/O bound ${endToEnd.ioBoundSec} s (${endToEnd.ratioToIoBound}x); disk bound ${endToEnd.diskBoundSec} s (${endToEnd.ratioToDiskBound}x)`);
-      } catch (error) {
-        notes.push(`end-to-end GraySort failed: ${(error as Error).message.slice(0, 500)}`);
+      // Each trial is a fresh cluster with its own bounds measured right after it; the best run counts,
+      // as for the sorters above.
+      for (let trial = 0; trial < c.trials; trial++) {
+        try {
+          const result = await runEndToEnd({ totalBytes: records * RECORD_BYTES, clients: 2, partitions: 8 });
+          endToEndRuns.push(result);
+          console.log(`end-to-end GraySort: ${result.endToEndSec} s; I/O bound ${result.ioBoundSec} s (${result.ratioToIoBound}x); disk bound ${result.diskBoundSec} s (${result.ratioToDiskBound}x)`);
+        } catch (error) {
+          notes.push(`end-to-end GraySort failed: ${(error as Error).message.slice(0, 500)}`);
+        }
       }
+      endToEnd = endToEndRuns.reduce<EndToEndResult | undefined>((a, b) => (a === undefined || b.endToEndSec < a.endToEndSec ? b : a), undefined);
     }
     const flyer = best(runs, 'flyer', 'o_direct')!;
     const flyerBuffered = best(runs, 'flyer', 'buffered');
@@ -250,14 +257,16 @@ export async function run(args: string[]): Promise<void> {
       ioBoundSec: endToEnd?.ioBoundSec ?? null,
       diskBoundSec: endToEnd?.diskBoundSec ?? null,
       endToEnd: endToEnd ?? { skipped: c.skipEndToEnd ? '--no-end-to-end' : 'failed, see notes' },
+      endToEndRuns: endToEndRuns.map((r) => ({ endToEndSec: r.endToEndSec, phasesSec: r.phasesSec, ioBoundSec: r.ioBoundSec, diskBoundSec: r.diskBoundSec })),
       endToEndTarget: 'endToEndSec within 2x of ioBoundSec',
       endToEndMeetsTarget: endToEnd?.ratioToIoBound != null ? endToEnd.ratioToIoBound <= 2 : null,
+      endToEndTargetReachableHere: endToEnd?.diskBoundOverIoBound != null ? endToEnd.diskBoundOverIoBound <= 2 : null,
       variants: { flyer: variants('flyer'), gnuSort: variants('gnuSort'), duckdb: variants('duckdb') },
       runs,
       config: c,
       notes: [
         ...notes,
-        'endToEndSec: partition + sort phases of the GraySort workload on a local cluster (1 manager, 3 storage processes, replication 3, 1 meta server, 2 client processes), the same records as the sort-engine part; ioBoundSec: client bytes read + client bytes written x 3 replicas, at the iperf3 loopback rate measured in the same run; diskBoundSec: the replicated writes and the reads at fio\'s sequential O_DIRECT rates of the same disk, measured in the same run (all storage processes share one disk here)',
+        'endToEndSec: partition + sort phases of the GraySort workload on a local cluster (1 manager, 3 storage processes, replication 3, 1 meta server, 2 client processes), the same records as the sort-engine part; ioBoundSec: client bytes read + client bytes written x 3 replicas, at the iperf3 loopback rate measured in the same run; diskBoundSec: the same disk I/O done by fio alone in the same run (per phase: 3 concurrent sequential O_DIRECT writers of the phase\'s bytes, one per replica, and one reader alongside; twice, for the two phases), since all storage processes share one disk here; endToEndTargetReachableHere is false when diskBoundSec alone exceeds 2 x ioBoundSec; with --trials N the end-to-end run is repeated N times on fresh clusters and the best counts (endToEndRuns lists them all)',
         'every output validated with valsort: in order, record count and checksum equal to gensort -c of the input',
         'input read once before every run (warm page cache for every sorter); outputs go to the same ext4 directory',
         'Flyer writes its output with O_DIRECT by default (buffered writes run at 250-650 MB/s on this VM against 1-1.5 GB/s direct); sortEngineBufferedSec is the page-cache variant, and GNU sort and DuckDB write buffered',
