@@ -4,6 +4,7 @@
  */
 import { makeSimChunkStoreFactory, type SimChunkStoreConfig } from '../../sim/chunk-store/index.ts';
 import { Simulation } from '../../sim/simulation.ts';
+import type { ChunkStore } from '../../system/env/chunk-store.ts';
 import { FlyerError, isFlyerError } from '../../system/env/errors.ts';
 import type { Payload } from '../../system/env/payload.ts';
 import type { Env, NodeId } from '../../system/env/types.ts';
@@ -34,6 +35,8 @@ export interface ClusterOptions {
   readonly mgmtd?: Partial<FakeMgmtdOptions>;
   readonly storage?: Partial<StorageServiceOptions>;
   readonly chunkStore?: SimChunkStoreConfig;
+  /** Wraps each target's store as it opens (tests that watch what the services do with it). */
+  readonly wrapChunkStore?: (store: ChunkStore, nodeId: NodeId) => ChunkStore;
 }
 
 export class TestCluster {
@@ -45,7 +48,12 @@ export class TestCluster {
 
   constructor(options: ClusterOptions = {}) {
     const replicas = options.replicas ?? 3;
-    this.sim = new Simulation({ seed: options.seed ?? 1, chunkStoreFactory: makeSimChunkStoreFactory(options.chunkStore) });
+    const stores = makeSimChunkStoreFactory(options.chunkStore);
+    const wrap = options.wrapChunkStore;
+    this.sim = new Simulation({
+      seed: options.seed ?? 1,
+      chunkStoreFactory: wrap ? async (env, storeOptions) => wrap(await stores(env, storeOptions), env.nodeId) : stores,
+    });
     this.storageNodes = Array.from({ length: replicas }, (_, i) => `storage-${i + 1}`);
     this.mgmtd = new FakeMgmtd({
       chains: [{ chainId: CHAIN, targets: this.storageNodes.map((nodeId) => ({ targetId: this.targetOf(nodeId), nodeId })) }],

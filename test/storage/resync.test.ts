@@ -4,6 +4,7 @@ import { materialize, realPayload, syntheticPayload, type Payload } from '../../
 import type { Env } from '../../system/env/types.ts';
 import { applyChunkUpdate, payloadChecksum } from '../../system/services/storage/chunk-content.ts';
 import { allMetas, CHAIN, clientWrite, readFrom, TestCluster } from './cluster.ts';
+import { LendingStores } from './lending-stores.ts';
 
 // Goal: a replica that crashes while writes go on is fenced when it comes back, resynced by its
 // predecessor while writers keep writing (live writes reach it as full-chunk replaces), made SERVING,
@@ -48,7 +49,10 @@ async function writer(env: Env, cluster: TestCluster, w: number, expected: Expec
 }
 
 test('a crashed replica is resynced while writes continue, and all replicas converge', async (t) => {
-  const cluster = new TestCluster({ seed: 7, mgmtd: { auto: true } });
+  // The stores lend their read bytes, as the native engine does, so the test also sees every path that
+  // reads a chunk (a forward of the whole chunk to a SYNCING successor, resync, client reads) give them back.
+  const lending = new LendingStores();
+  const cluster = new TestCluster({ seed: 7, mgmtd: { auto: true }, wrapChunkStore: lending.wrap });
   const r = await cluster.run(async (env) => {
     await cluster.waitFor(env, 'every replica SERVING', () => cluster.allServing());
     const [, middle] = cluster.mgmtd.chain(CHAIN).targets.map((x) => cluster.nodeOf(x.targetId));
@@ -65,6 +69,7 @@ test('a crashed replica is resynced while writes continue, and all replicas conv
     })();
     await env.clock.sleep(100_000_000);
     cluster.sim.crash(middle!);
+    lending.forget(middle!); // what the crashed process held died with it
     await cluster.waitFor(env, 'the crashed replica marked OFFLINE', () => cluster.mgmtd.stateOf(middleTarget) === 'OFFLINE');
     await env.clock.sleep(200_000_000);
     cluster.sim.restart(middle!);
@@ -101,6 +106,8 @@ test('a crashed replica is resynced while writes continue, and all replicas conv
   for (const metas of rest) t.deepEqual(metas, first, 'identical chunk metadata on every replica');
   for (const crcs of r.contents) t.deepEqual(crcs, r.expectedCrcs, 'every replica holds every acknowledged write');
   t.deepEqual(r.realMatches, [true, true, true]);
+  t.true(lending.lentReads > 0);
+  t.deepEqual(lending.unreleased(), [], 'every lent read was released');
   const coverage = cluster.sim.coverage();
   t.true((coverage.get('storage: a forward to a SYNCING successor carried the whole chunk') ?? 0) > 0);
   t.true((coverage.get('storage: resync sent a chunk while writes continued') ?? 0) > 0);

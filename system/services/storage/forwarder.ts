@@ -54,12 +54,16 @@ export class Forwarder {
       if (view.chainVersion !== firstChainVersion) env.sometimes('storage: a write raced a chain change');
       const successor = view.successor;
       if (!successor) return { kind: 'tail', chainVersion: view.chainVersion };
-      const request = await this.#request(job, view, successor, updateVersion);
+      const { request, release } = await this.#request(job, view, successor, updateVersion);
       let error: FlyerError;
       try {
         if (env.buggify('storage.delay-before-forward')) await env.clock.sleep(this.#random.int(20_000_000));
         const timeoutNs = Math.max(1, Math.min(this.options.attemptTimeoutNs, deadlineNs - env.clock.now()));
         const result = await env.rpc.call(successor.nodeId, storageUpdate, request, { timeoutNs });
+        // A reply means the successor had the whole request, so bytes a store read lent it are free again.
+        // A failed call may leave the request queued to be written; its lent bytes are then left to the
+        // garbage collector, which is always safe.
+        release?.();
         if (result.commitChainVersion > view.chainVersion) {
           // 3FS: the successor knows a newer chain; refresh and go again (the retry finds it committed).
           throw new FlyerError('STORAGE_ROUTING_VERSION_MISMATCH', `successor ${successor.targetId} is at chain version ${result.commitChainVersion} > ${view.chainVersion}`);
@@ -80,7 +84,8 @@ export class Forwarder {
     }
   }
 
-  async #request(job: UpdateJob, view: LocalChainView, successor: ChainNeighbour, updateVersion: number): Promise<ForwardRequest> {
+  /** The request for one attempt, and, when its payload borrows bytes a store read lent, their release. */
+  async #request(job: UpdateJob, view: LocalChainView, successor: ChainNeighbour, updateVersion: number): Promise<{ request: ForwardRequest; release?: () => void }> {
     const syncing = successor.publicState === 'SYNCING';
     const base = {
       key: { chainId: view.chainId, chainVersion: view.chainVersion, chunkId: job.key.chunkId },
@@ -90,23 +95,29 @@ export class Forwarder {
       fromTargetId: job.target.targetId,
       syncing,
     };
-    if (!syncing || job.update.kind === 'remove') return { ...base, ...wireUpdate(job.update) };
-    return { ...base, kind: 'replace', offsetBytes: 0, payload: await this.#fullChunk(job) };
+    if (!syncing || job.update.kind === 'remove') return { request: { ...base, ...wireUpdate(job.update) } };
+    const { payload, release } = await this.#fullChunk(job);
+    return { request: { ...base, kind: 'replace', offsetBytes: 0, payload }, ...(release ? { release } : {}) };
   }
 
-  /** The content our pending version has: the committed chunk with the update applied. */
-  async #fullChunk(job: UpdateJob): Promise<Payload> {
+  /**
+   * The content our pending version has: the committed chunk with the update applied. The content may
+   * share bytes with the committed chunk's read (slices are not copies), so the read's release, if the
+   * store lent its bytes, comes back with it, to be called once the content is no longer needed.
+   */
+  async #fullChunk(job: UpdateJob): Promise<{ payload: Payload; release?: () => void }> {
     const update = job.update;
-    if (update.kind === 'replace') return update.payload;
-    if (update.kind === 'write' && update.offsetBytes === 0 && update.payload.sizeBytes === job.chunkSizeBytes) return update.payload;
+    if (update.kind === 'replace') return { payload: update.payload };
+    if (update.kind === 'write' && update.offsetBytes === 0 && update.payload.sizeBytes === job.chunkSizeBytes) return { payload: update.payload };
     const store = job.target.requireStore();
     const meta = await store.meta(job.chunkId);
     const committed = meta !== undefined && meta.commitVersion > 0;
-    const base = !committed ? undefined : meta.lengthBytes > 0 ? (await store.read(job.chunkId, 0, meta.lengthBytes)).payload : EMPTY_CONTENT;
+    const read = committed && meta.lengthBytes > 0 ? await store.read(job.chunkId, 0, meta.lengthBytes) : undefined;
+    const base = !committed ? undefined : read ? read.payload : EMPTY_CONTENT;
     const content = applyChunkUpdate(base, update);
     assert(content !== undefined, 'only a remove has no content');
     this.env.sometimes('storage: a forward to a SYNCING successor carried the whole chunk');
-    return content;
+    return { payload: content, ...(read?.release ? { release: read.release } : {}) };
   }
 
   /** Sleeps `durationNs`, or less if the routing changes meanwhile (the retry may go elsewhere now). */
