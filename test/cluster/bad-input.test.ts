@@ -39,17 +39,18 @@ for (const bad of BAD_CONFIGS) {
 
 test('parseNodeConfig reads service tables in milliseconds and names bad values', (t) => {
   const config = parseNodeConfig(`${NODE}${CLUSTER}[mgmtd]\nheartbeat_fail_ms = 3000\n[storage]\nheartbeat_interval_ms = 500\n` +
-    `[storage.forward]\nbackoff_ms = 50\n[storage.engine]\nio_threads = 4\n${TARGET}`, '/base');
+    `[storage.forward]\nbackoff_ms = 50\n[storage.engine]\nio_threads = 4\ndirect_io = false\nmapped_reads = false\n${TARGET}`, '/base');
   t.is(config.mgmtdOptions.heartbeatFailNs, 3e9);
   t.is(config.storage.heartbeatIntervalNs, 5e8);
   t.deepEqual(config.storage.forward, { backoffNs: 5e7 });
-  t.deepEqual(config.engine, { ioThreads: 4 });
+  t.deepEqual(config.engine, { ioThreads: 4, directIo: false, mappedReads: false });
   t.deepEqual(config.targets, [{ targetId: 101, path: '/base/data/targets/101' }]);
   t.throws(() => parseNodeConfig(`${NODE}[mgmtd]\nheartbeat_fail_ms = -1\n`, '/'), { message: /mgmtd\.heartbeat_fail_ms must be an integer in 1\.\./ });
   t.throws(() => parseNodeConfig(`${NODE}[storage.forward]\nbackoff_ms = "fast"\n`, '/'), { message: /storage\.forward\.backoff_ms must be an integer/ });
   t.throws(() => parseNodeConfig(`${NODE}[cluster]\nmgmtd = ["nope"]\n`, '/'), { message: /cluster\.mgmtd\[0\] must be "id=host:port"/ });
   t.throws(() => parseNodeConfig(`${NODE}${TARGET}${TARGET}`, '/'), { message: /target id 101 appears twice/ });
   t.throws(() => parseNodeConfig(`${NODE}[extra]\na = 1\n`, '/'), { message: /unknown key extra/ });
+  t.throws(() => parseNodeConfig(`${NODE}[storage.engine]\nmapped_reads = "yes"\n`, '/'), { message: /storage\.engine\.mapped_reads must be/ });
 });
 
 test('admin against an unreachable manager fails with a coded error naming the manager', async (t) => {

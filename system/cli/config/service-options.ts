@@ -38,6 +38,7 @@
  * full_sync = false
  * [storage.engine]                 # the native chunk engine
  * direct_io = true
+ * mapped_reads = true              # with direct_io = false: large reads lend the page cache's bytes
  * sync_data = true
  * verify_reads = "always"          # never | whole-chunk | always
  * io_backend = "io_uring"          # io_uring | threads
@@ -142,6 +143,7 @@ export function storageTuningOf(t: ConfigTable): StorageTuning {
 export function engineOptionsOf(t: ConfigTable): NativeEngineOptions {
   const engine: NativeEngineOptions = defined({
     directIo: t.boolean('direct_io'),
+    mappedReads: t.boolean('mapped_reads'),
     syncData: t.boolean('sync_data'),
     verifyReads: t.choice('verify_reads', ['never', 'whole-chunk', 'always'] as const),
     ioBackend: t.choice('io_backend', ['io_uring', 'threads'] as const),
