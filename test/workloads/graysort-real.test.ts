@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -13,10 +13,15 @@ test.serial('GraySort on a local cluster sorts for real and passes valsort; a fu
   const reports = mkdtempSync(join(tmpdir(), 'flyer-graysort-report-'));
   t.teardown(() => rmSync(reports, { recursive: true, force: true }));
 
-  // 40 MB in 4 partitions from 2 client processes.
+  // 40 MB in 4 partitions from 2 client processes, with a temporary directory of their own to show that
+  // the clients leave nothing behind in it (each has a session scratch directory until it exits).
+  const goodTmp = join(reports, 'good-tmp');
+  mkdirSync(goodTmp);
   const good = await runFlyer(['workload', 'run', 'graysort', '--cluster', dir, '--clients', '2', '--param', 'total_bytes=40000000',
-    '--param', 'partitions=4', '--out', join(reports, 'good')], { timeoutMs: 300_000 });
+    '--param', 'partitions=4', '--out', join(reports, 'good')], { timeoutMs: 300_000, env: { ...process.env, TMPDIR: goodTmp } });
   t.is(good.code, 0, good.stderr);
+  // (tsx, which runs our TypeScript, keeps its compile cache there too: only Flyer's entries count.)
+  t.deepEqual(readdirSync(goodTmp).filter((name) => name.startsWith('flyer-')), [], 'the clients removed their scratch directories');
   const run = JSON.parse(readFileSync(join(reports, 'good', 'run.json'), 'utf8')) as { summary: Record<string, string | number> };
   t.is(run.summary.valid, 'yes');
   t.is(run.summary.records, 400_000);

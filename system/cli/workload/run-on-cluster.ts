@@ -8,6 +8,8 @@ import type { CompletedRun, PhaseRecord, RunMode, WorkloadDefinition } from '../
 import type { Progress } from '../progress.ts';
 import type { PhaseCommand, WorkerMessage } from './worker-protocol.ts';
 
+/** How long finished workers get to close their sessions and exit before they are killed. */
+const WORKER_EXIT_WAIT_MS = 10_000;
 const FLYER_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'flyer.mjs');
 
 export interface ClusterRunOptions<P> {
@@ -66,7 +68,10 @@ export async function runWorkloadOnCluster<P>(definition: WorkloadDefinition<P>,
       options.progress.line(`${phase.name}: done in ${(phases.at(-1)!.endSec - startSec).toFixed(1)} s`);
       if (index + 1 < definition.phases.length) inputs = definition.planNext?.(index + 1, phases.map((p) => p.outputs), options.params, options.clients) ?? new Array(options.clients).fill(null);
     }
+    // Workers leave on their own once stdin ends, after closing their cluster session and removing its
+    // scratch directory; only one that has not left by then is killed (in the finally below).
     for (const worker of workers) worker.child.stdin!.end();
+    await Promise.all(workers.map((worker) => exited(worker.child, WORKER_EXIT_WAIT_MS)));
     return { params: options.params, mode: options.mode ?? 'local', clientCount: options.clients, phases, series, wallSec: (performance.now() - wallStart) / 1000 };
   } finally {
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
@@ -104,4 +109,20 @@ async function expect<T extends WorkerMessage['type']>(worker: Worker, type: T, 
     }
     if (message.type === type) return message as Extract<WorkerMessage, { type: T }>;
   }
+}
+
+/** Resolves when `child` has exited, or after `timeoutMs` (true if it exited). */
+function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      resolve(false);
+    }, timeoutMs);
+    const onExit = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    child.once('exit', onExit);
+  });
 }
