@@ -62,3 +62,34 @@ test('a failed write surfaces from a later append or from finish, and the file i
   t.regex(String(error?.message), /no space left/);
   t.false(file.closed(), 'a piece whose write failed is not closed as if complete');
 });
+
+test('fill lets a producer write in place: whole-buffer writes, bytes in order, mixed with appends', async (t) => {
+  const file = fakeFile();
+  const appender = new PieceAppender(file.handle, 8, new Semaphore(2), new BufferPool(1 << 20), () => undefined);
+  let next = 0;
+  // Writes up to `count` consecutive values into the space it is given.
+  const produce = (count: number) => async (space: Uint8Array): Promise<number> => {
+    const n = Math.min(count, space.length);
+    for (let i = 0; i < n; i++) space[i] = next++;
+    return n;
+  };
+  t.is(appender.spaceBytes, 8);
+  t.is(await appender.fill(5, produce(5)), 5);
+  t.is(appender.spaceBytes, 3);
+  t.is(await appender.fill(100, produce(100)), 3, 'a fill never goes past the staging buffer');
+  t.is(appender.spaceBytes, 8, 'a full staging buffer was written out and a fresh one taken');
+  await appender.append(Uint8Array.from([next++, next++]));
+  t.is(await appender.fill(6, produce(4)), 4, 'a producer may write less than it was offered');
+  t.is(await appender.fill(6, produce(0)), 0);
+  t.is(await appender.finish(), 14);
+  const sorted = [...file.writes].sort((a, b) => a.offset - b.offset);
+  t.deepEqual(sorted.map((w) => w.offset), [0, 8]);
+  t.deepEqual(sorted.flatMap((w) => w.bytes), Array.from({ length: 14 }, (_, i) => i));
+});
+
+test('fill refuses a producer that claims more bytes than its space, and an empty request', async (t) => {
+  const appender = new PieceAppender(fakeFile().handle, 8, new Semaphore(1), new BufferPool(1 << 20), () => undefined);
+  await t.throwsAsync(appender.fill(4, async () => 5), { message: /produced 5 of 4 bytes/ });
+  await t.throwsAsync(appender.fill(0, async () => 0), { message: /at least one byte/ });
+  t.is(appender.appendedBytes, 0, 'nothing was staged');
+});

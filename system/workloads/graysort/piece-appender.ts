@@ -1,3 +1,4 @@
+import { strict as assert } from 'node:assert';
 import { RealPayload } from '../../env/payload.ts';
 import { Semaphore } from '../../services/common/semaphore.ts';
 import type { FileHandle } from '../../services/fs/flyer-fs.ts';
@@ -41,6 +42,27 @@ export class PieceAppender {
       at += count;
       if (this.#filledBytes === this.stagingBytes) await this.#flush();
     }
+  }
+
+  /**
+   * Lets `produce` write straight into the staging buffer's free space (at least one byte, at most
+   * `maxBytes`) instead of into a buffer of its own that append() would copy; `produce` resolves with
+   * how many bytes it wrote there, in order, from the start of the space it was given.
+   */
+  async fill(maxBytes: number, produce: (space: Uint8Array) => Promise<number>): Promise<number> {
+    this.#throwIfFailed();
+    assert(maxBytes > 0, 'fill needs room for at least one byte');
+    const space = this.#staging.subarray(this.#filledBytes, this.#filledBytes + Math.min(maxBytes, this.stagingBytes - this.#filledBytes));
+    const producedBytes = await produce(space);
+    assert(Number.isInteger(producedBytes) && producedBytes >= 0 && producedBytes <= space.length, `fill: produced ${producedBytes} of ${space.length} bytes`);
+    this.#filledBytes += producedBytes;
+    if (this.#filledBytes === this.stagingBytes) await this.#flush();
+    return producedBytes;
+  }
+
+  /** Free bytes in the staging buffer: what the next fill() may produce (never 0). */
+  get spaceBytes(): number {
+    return this.stagingBytes - this.#filledBytes;
   }
 
   /** Writes what is staged, waits for every write, closes the file; resolves with its length. */

@@ -66,13 +66,20 @@ async function sortPartition(ctx: Ctx, part: number, stages: Stages, progress: (
     };
     // Whole chunks per write, as in the partition phase; gathered blocks are whole records.
     const appender = new PieceAppender(output, ctx.params.chunkBytes * Math.max(1, Math.floor(ctx.params.pieceBytes / ctx.params.chunkBytes)), stages.writeSlots, workloadBuffers, written);
-    const blockRecords = Math.max(1, Math.floor(ctx.params.pieceBytes / RECORD_BYTES));
-    const block = workloadBuffers.take(blockRecords * RECORD_BYTES);
+    // Records are gathered straight into the appender's staging space; only the one record per staging
+    // buffer that straddles its end goes through a small buffer (staging holds whole chunks, not records).
+    const straddler = Buffer.allocUnsafe(RECORD_BYTES);
     try {
-      while (sorted.remaining > 0) await appender.append(await sorted.gatherNext(Math.min(blockRecords, sorted.remaining), block));
+      while (sorted.remaining > 0) {
+        const records = Math.min(sorted.remaining, Math.floor(appender.spaceBytes / RECORD_BYTES));
+        if (records > 0) {
+          await appender.fill(records * RECORD_BYTES, async (space) => (await sorted.gatherNext(records, space)).length);
+        } else {
+          await appender.append(await sorted.gatherNext(1, straddler));
+        }
+      }
     } finally {
       sorted.close();
-      workloadBuffers.give(block);
     }
     // The order is freed, so the input may serve the next partition while the last writes finish.
     inputBuffers.give(input);
