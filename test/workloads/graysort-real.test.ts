@@ -54,6 +54,7 @@ test.serial('GraySort on a local cluster sorts for real and passes valsort; a fu
   t.not(full.code, 0);
   t.regex(full.stderr, /No space left|DISK_FULL|SORT_|ENOSPC/i, full.stderr);
   t.false(existsSync(join(reports, 'full', 'run.json')), 'no report for a run that did not finish');
+  t.deepEqual(readdirSync(small).filter((name) => name.startsWith('flyer-')), [], 'a failed run leaves no scratch behind');
   const lsAfter = await runFlyer(['fs', '--dir', dir, 'ls', '/graysort/output']);
   t.notRegex(lsAfter.stdout, /_SUCCESS/, 'the marker of the earlier run was removed and no new one written');
 });
@@ -82,9 +83,14 @@ test.serial('storage filling up during the run fails it with a clear message and
   t.is(up.code, 0, up.stderr);
   const reports = mkdtempSync(join(tmpdir(), 'flyer-graysort-nospace-'));
   t.teardown(() => rmSync(reports, { recursive: true, force: true }));
+  // The clients get a temporary directory of their own: when one fails, the other is killed mid-step,
+  // and neither may leave scratch behind.
+  const runTmp = join(reports, 'tmp');
+  mkdirSync(runTmp);
   const run = await runFlyer(['workload', 'run', 'graysort', '--cluster', dir, '--clients', '2', '--param', 'total_bytes=40000000',
-    '--param', 'partitions=4', '--out', join(reports, 'r')], { timeoutMs: 300_000 });
+    '--param', 'partitions=4', '--out', join(reports, 'r')], { timeoutMs: 300_000, env: { ...process.env, TMPDIR: runTmp } });
   t.not(run.code, 0);
+  t.deepEqual(readdirSync(runTmp).filter((name) => name.startsWith('flyer-')), [], 'a failed run leaves no scratch behind');
   t.regex(run.stderr, /partition: done/, 'the input and the pieces fitted: it is the sort phase that fills the targets');
   t.notRegex(run.stderr, /sort: done/);
   t.regex(run.stderr, /CHUNK_NO_SPACE|no space/i, run.stderr.slice(-2000));

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FlyerError, isFlyerError } from '../../env/errors.ts';
 import { createRealEnv, type PeerAddress, type RealEnv } from '../../real/real-env.ts';
+import { scratchRoot } from '../../real/scratch-root.ts';
 import { StorageClient } from '../../services/client/storage-client.ts';
 import { FlyerFs } from '../../services/fs/flyer-fs.ts';
 import { MetaClient } from '../../services/meta/meta-client.ts';
@@ -41,7 +41,7 @@ export async function withFs<T>(options: FsSessionOptions, body: (session: FsSes
   const timeoutNs = (options.timeoutMs ?? 10_000) * MS;
   const peers: Record<string, PeerAddress> = {};
   for (const node of manifest.nodes) peers[node.id] = { host: node.host, port: node.port };
-  const scratch = await mkdtemp(join(tmpdir(), 'flyer-fs-'));
+  const scratch = await mkdtemp(join(scratchRoot(), 'flyer-fs-'));
   // Unique per run: storage keys update channels by client id, and meta names write sessions after it.
   const clientId = `fs-${process.pid}-${randomBytes(4).toString('hex')}`;
   const env = createRealEnv({ nodeId: clientId, peers, dataDir: scratch, logLevel: 'error' });

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -36,8 +38,12 @@ interface Worker {
  */
 export async function runWorkloadOnCluster<P>(definition: WorkloadDefinition<P>, options: ClusterRunOptions<P>): Promise<CompletedRun<P>> {
   const wallStart = performance.now();
-  const workers = Array.from({ length: options.clients }, (_, index) => startWorker(definition.name, index, options));
+  // The clients' scratch space for this run (their sessions', gensort's files): removed below however
+  // the run ends, even when clients had to be killed in the middle of a step.
+  const scratch = mkdtempSync(join(tmpdir(), 'flyer-workload-'));
+  const workers: Worker[] = [];
   try {
+    for (let index = 0; index < options.clients; index++) workers.push(startWorker(definition.name, index, options, scratch));
     await Promise.all(workers.map(async (worker) => expect(worker, 'ready')));
     const originWallNs = Date.now() * 1e6;
     const phases: PhaseRecord[] = [];
@@ -74,15 +80,18 @@ export async function runWorkloadOnCluster<P>(definition: WorkloadDefinition<P>,
     await Promise.all(workers.map((worker) => exited(worker.child, WORKER_EXIT_WAIT_MS)));
     return { params: options.params, mode: options.mode ?? 'local', clientCount: options.clients, phases, series, wallSec: (performance.now() - wallStart) / 1000 };
   } finally {
-    for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+    const killed = workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
+    for (const worker of killed) worker.child.kill('SIGKILL');
+    await Promise.all(killed.map((worker) => exited(worker.child, WORKER_EXIT_WAIT_MS)));
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-function startWorker(name: string, index: number, options: ClusterRunOptions<unknown>): Worker {
+function startWorker(name: string, index: number, options: ClusterRunOptions<unknown>, scratch: string): Worker {
   const child = spawn(process.execPath, [
     FLYER_BIN, 'workload', 'worker', '--cluster', options.clusterDir, '--name', name, '--client', String(index),
     '--clients', String(options.clients), '--params', JSON.stringify(options.params), '--mode', options.mode ?? 'local',
-  ], { stdio: ['pipe', 'pipe', 'pipe'] });
+  ], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FLYER_SCRATCH_DIR: scratch } });
   const worker: Worker = { index, child, messages: readMessages(child), done: 0, stderrTail: '' };
   child.stderr!.on('data', (chunk: Buffer) => { worker.stderrTail = (worker.stderrTail + chunk.toString()).slice(-2000); });
   return worker;

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gensort, valsortSummaries } from '../../graysort/index.ts';
+import { scratchRoot } from '../../real/scratch-root.ts';
 import { localToFlyer, type CopyOptions } from '../framework/local-copy.ts';
 import type { ClientContext } from '../framework/workload.ts';
 import { paths, recordRange, RECORD_BYTES, type GraySortParams } from './graysort-params.ts';
@@ -19,7 +19,7 @@ import type { GenerateOutput, PartitionOutput, SortOutput, ValidateInput, Valida
 type Ctx = ClientContext<GraySortParams>;
 
 async function withScratch<T>(ctx: Ctx, body: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), `flyer-graysort-${ctx.clientIndex}-`));
+  const dir = await mkdtemp(join(scratchRoot(), `flyer-graysort-${ctx.clientIndex}-`));
   try {
     return await body(dir);
   } finally {
