@@ -74,10 +74,7 @@ function flyer(args: readonly string[]): Promise<{ code: number | null; stdout: 
   });
 }
 
-/** `params`: extra `key=value` workload parameters; `clusterArgs`: extra `cluster up` flags (experiments; the benchmark uses the defaults). */
-export async function runEndToEnd(options: {
-  totalBytes: number; clients: number; partitions: number; params?: readonly string[]; clusterArgs?: readonly string[];
-}): Promise<EndToEndResult> {
+export async function runEndToEnd(options: { totalBytes: number; clients: number; partitions: number }): Promise<EndToEndResult> {
   const work = mkdtempSync(join(tmpdir(), 'flyer-bench-graysort-e2e-'));
   const cluster = join(work, 'cluster');
   const out = join(work, 'report');
@@ -87,11 +84,10 @@ export async function runEndToEnd(options: {
     // The bound takes the fastest of several iperf3 runs, before and after the workload: loopback
     // bandwidth on this shared VM swings by nearly 2x between runs, and a slow one would flatter us.
     const iperfRuns = iperf3Available() ? [await iperf3Loopback(3), await iperf3Loopback(3)] : [];
-    const up = await flyer(['cluster', 'up', '--local', '--dir', cluster, '--exit-with-pid', String(process.pid), ...(options.clusterArgs ?? [])]);
+    const up = await flyer(['cluster', 'up', '--local', '--dir', cluster, '--exit-with-pid', String(process.pid)]);
     if (up.code !== 0) throw new Error(`cluster up failed: ${up.stderr.slice(-2000)}`);
     const run = await flyer(['workload', 'run', 'graysort', '--cluster', cluster, '--clients', String(options.clients),
-      '--param', `total_bytes=${options.totalBytes}`, '--param', `partitions=${options.partitions}`, '--param', 'ascii=true',
-      ...(options.params ?? []).flatMap((p) => ['--param', p]), '--out', out]);
+      '--param', `total_bytes=${options.totalBytes}`, '--param', `partitions=${options.partitions}`, '--param', 'ascii=true', '--out', out]);
     if (run.code !== 0) throw new Error(`graysort failed: ${run.stderr.slice(-2000)}`);
     const report = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as {
       phases: Array<{ name: string; startSec: number; endSec: number }>;

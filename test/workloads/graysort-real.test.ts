@@ -5,6 +5,20 @@ import { join } from 'node:path';
 import test from 'ava';
 import { clusterUp, runFlyer, tempClusterDir } from '../cluster/helpers.ts';
 
+/**
+ * 40 MB in 4 partitions from 2 client processes on the cluster in `dir`, report in `out`. With `tmp`, the
+ * clients' temporary directory is that one, so the caller can check they leave nothing in it.
+ */
+function smallGraySort(dir: string, out: string, tmp?: string) {
+  return runFlyer(['workload', 'run', 'graysort', '--cluster', dir, '--clients', '2', '--param', 'total_bytes=40000000',
+    '--param', 'partitions=4', '--out', out], { timeoutMs: 300_000, ...(tmp ? { env: { ...process.env, TMPDIR: tmp } } : {}) });
+}
+
+/** Flyer's entries in a temporary directory (tsx, which runs our TypeScript, keeps its compile cache there too). */
+function flyerEntries(tmp: string): string[] {
+  return readdirSync(tmp).filter((name) => name.startsWith('flyer-'));
+}
+
 // One local cluster for the file: starting one takes seconds.
 test.serial('GraySort on a local cluster sorts for real and passes valsort; a full scratch disk fails it loudly', async (t) => {
   const dir = tempClusterDir(t, 'graysort');
@@ -13,15 +27,12 @@ test.serial('GraySort on a local cluster sorts for real and passes valsort; a fu
   const reports = mkdtempSync(join(tmpdir(), 'flyer-graysort-report-'));
   t.teardown(() => rmSync(reports, { recursive: true, force: true }));
 
-  // 40 MB in 4 partitions from 2 client processes, with a temporary directory of their own to show that
-  // the clients leave nothing behind in it (each has a session scratch directory until it exits).
+  // The clients get a temporary directory of their own, to show they leave nothing behind in it.
   const goodTmp = join(reports, 'good-tmp');
   mkdirSync(goodTmp);
-  const good = await runFlyer(['workload', 'run', 'graysort', '--cluster', dir, '--clients', '2', '--param', 'total_bytes=40000000',
-    '--param', 'partitions=4', '--out', join(reports, 'good')], { timeoutMs: 300_000, env: { ...process.env, TMPDIR: goodTmp } });
+  const good = await smallGraySort(dir, join(reports, 'good'), goodTmp);
   t.is(good.code, 0, good.stderr);
-  // (tsx, which runs our TypeScript, keeps its compile cache there too: only Flyer's entries count.)
-  t.deepEqual(readdirSync(goodTmp).filter((name) => name.startsWith('flyer-')), [], 'the clients removed their scratch directories');
+  t.deepEqual(flyerEntries(goodTmp), [], 'the clients removed their scratch directories');
   const run = JSON.parse(readFileSync(join(reports, 'good', 'run.json'), 'utf8')) as { summary: Record<string, string | number> };
   t.is(run.summary.valid, 'yes');
   t.is(run.summary.records, 400_000);
@@ -49,12 +60,11 @@ test.serial('GraySort on a local cluster sorts for real and passes valsort; a fu
       // Already gone.
     }
   });
-  const full = await runFlyer(['workload', 'run', 'graysort', '--cluster', dir, '--clients', '2', '--param', 'total_bytes=40000000',
-    '--param', 'partitions=4', '--out', join(reports, 'full')], { timeoutMs: 300_000, env: { ...process.env, TMPDIR: small } });
+  const full = await smallGraySort(dir, join(reports, 'full'), small);
   t.not(full.code, 0);
   t.regex(full.stderr, /No space left|DISK_FULL|SORT_|ENOSPC/i, full.stderr);
   t.false(existsSync(join(reports, 'full', 'run.json')), 'no report for a run that did not finish');
-  t.deepEqual(readdirSync(small).filter((name) => name.startsWith('flyer-')), [], 'a failed run leaves no scratch behind');
+  t.deepEqual(flyerEntries(small), [], 'a failed run leaves no scratch behind');
   const lsAfter = await runFlyer(['fs', '--dir', dir, 'ls', '/graysort/output']);
   t.notRegex(lsAfter.stdout, /_SUCCESS/, 'the marker of the earlier run was removed and no new one written');
 });
@@ -87,10 +97,9 @@ test.serial('storage filling up during the run fails it with a clear message and
   // and neither may leave scratch behind.
   const runTmp = join(reports, 'tmp');
   mkdirSync(runTmp);
-  const run = await runFlyer(['workload', 'run', 'graysort', '--cluster', dir, '--clients', '2', '--param', 'total_bytes=40000000',
-    '--param', 'partitions=4', '--out', join(reports, 'r')], { timeoutMs: 300_000, env: { ...process.env, TMPDIR: runTmp } });
+  const run = await smallGraySort(dir, join(reports, 'r'), runTmp);
   t.not(run.code, 0);
-  t.deepEqual(readdirSync(runTmp).filter((name) => name.startsWith('flyer-')), [], 'a failed run leaves no scratch behind');
+  t.deepEqual(flyerEntries(runTmp), [], 'a failed run leaves no scratch behind');
   t.regex(run.stderr, /partition: done/, 'the input and the pieces fitted: it is the sort phase that fills the targets');
   t.notRegex(run.stderr, /sort: done/);
   t.regex(run.stderr, /CHUNK_NO_SPACE|no space/i, run.stderr.slice(-2000));

@@ -120,18 +120,18 @@ async function expect<T extends WorkerMessage['type']>(worker: Worker, type: T, 
   }
 }
 
-/** Resolves when `child` has exited, or after `timeoutMs` (true if it exited). */
-function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+/** Resolves when `child` has exited, or after `timeoutMs`, whichever comes first. */
+function exited(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, timeoutMs);
     const onExit = (): void => {
       clearTimeout(timer);
-      resolve(true);
+      resolve();
     };
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      resolve();
+    }, timeoutMs);
     child.once('exit', onExit);
   });
 }

@@ -58,14 +58,8 @@ export async function readRange(storage: StorageClient, routing: RoutingProvider
 export async function readRangeInto(storage: StorageClient, routing: RoutingProvider, file: FileInode, offsetBytes: number, into: Uint8Array): Promise<void> {
   if (into.length === 0) return;
   const chains = await fileChains(routing, file);
-  const pieces = locateRange(file.layout, chains, offsetBytes, into.length);
-  let at = 0;
-  const placed = pieces.map((piece) => {
-    const view = into.subarray(at, at + piece.lengthBytes);
-    at += piece.lengthBytes;
-    return { piece, view };
-  });
-  await forEachPiece(placed, async ({ piece, view }) => {
+  const placed = withParts(locateRange(file.layout, chains, offsetBytes, into.length), (at, length) => into.subarray(at, at + length));
+  await forEachPiece(placed, async ({ piece, part: view }) => {
     try {
       const outcome = await storage.read({
         chainId: piece.chainId, chunkId: chunkIdOfFile(file, piece.chunkIndex), offsetBytes: piece.offsetInChunkBytes, lengthBytes: piece.lengthBytes, into: view,
@@ -91,17 +85,21 @@ function placeInto(view: Uint8Array, got: Payload): void {
 export async function writeRange(storage: StorageClient, routing: RoutingProvider, file: FileInode, offsetBytes: number, payload: Payload): Promise<void> {
   if (payload.sizeBytes === 0) return;
   const chains = await fileChains(routing, file);
-  const pieces = locateRange(file.layout, chains, offsetBytes, payload.sizeBytes);
-  let at = 0;
-  const slices = pieces.map((piece) => {
-    const slice = payloadSlice(payload, at, piece.lengthBytes);
-    at += piece.lengthBytes;
-    return { piece, slice };
-  });
-  await forEachPiece(slices, ({ piece, slice }) => storage.write({
+  const slices = withParts(locateRange(file.layout, chains, offsetBytes, payload.sizeBytes), (at, length) => payloadSlice(payload, at, length));
+  await forEachPiece(slices, ({ piece, part: slice }) => storage.write({
     kind: 'write', chainId: piece.chainId, chunkId: chunkIdOfFile(file, piece.chunkIndex), offsetBytes: piece.offsetInChunkBytes,
     payload: slice, chunkSizeBytes: file.layout.chunkSizeBytes,
   }));
+}
+
+/** Pairs each piece of a range with its part of the range's bytes (`cut(at, length)`), back to back. */
+function withParts<P extends { readonly lengthBytes: number }, T>(pieces: readonly P[], cut: (atBytes: number, lengthBytes: number) => T): Array<{ piece: P; part: T }> {
+  let at = 0;
+  return pieces.map((piece) => {
+    const part = cut(at, piece.lengthBytes);
+    at += piece.lengthBytes;
+    return { piece, part };
+  });
 }
 
 async function forEachPiece<T, R>(items: readonly T[], body: (item: T) => Promise<R>): Promise<R[]> {
