@@ -35,5 +35,8 @@ export class BufferPool {
   }
 }
 
-/** The process's pool for workload I/O: as much as a GraySort client keeps in flight. */
-export const workloadBuffers = new BufferPool(512 << 20);
+/**
+ * The process's pool for workload I/O: as much as a GraySort client keeps in flight, its sort inputs
+ * included (three partitions of a 2 GiB sort on two clients hold about 0.8 GiB).
+ */
+export const workloadBuffers = new BufferPool(2 * 2 ** 30);

@@ -65,6 +65,15 @@ export function recordRange(params: GraySortParams, index: number, clients: numb
   return { start, count: index === clients - 1 ? params.totalRecords - start : base };
 }
 
+/**
+ * The size of the pooled buffers the real phases share (whole chunks, as a write's staging must be):
+ * read blocks and staging in the partition phase, input segments and staging in the sort, so each phase
+ * reuses memory an earlier one touched instead of faulting in fresh pages.
+ */
+export function stagingBytesOf(params: GraySortParams): number {
+  return params.chunkBytes * Math.max(1, Math.floor(params.pieceBytes / params.chunkBytes));
+}
+
 /** Partitions owned by a client in the sort phase. */
 export function ownedPartitions(params: GraySortParams, index: number, clients: number): number[] {
   const owned: number[] = [];

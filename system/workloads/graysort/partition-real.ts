@@ -4,7 +4,7 @@ import type { FileHandle } from '../../services/fs/flyer-fs.ts';
 import { workloadBuffers } from '../framework/buffer-pool.ts';
 import { mapLimited } from '../framework/limited.ts';
 import type { ClientContext } from '../framework/workload.ts';
-import { paths, RECORD_BYTES, type GraySortParams } from './graysort-params.ts';
+import { paths, RECORD_BYTES, stagingBytesOf, type GraySortParams } from './graysort-params.ts';
 import type { PartitionOutput } from './graysort-types.ts';
 import { PieceAppender } from './piece-appender.ts';
 
@@ -37,9 +37,11 @@ export async function partitionReal(ctx: Ctx, progress: (bytes: number) => void)
   const counts = new Array<number>(partitions).fill(0);
   // Whole records per block, so every block partitions on its own.
   const blockBytes = Math.max(1, Math.floor(pieceBytes / RECORD_BYTES)) * RECORD_BYTES;
-  const grouped = workloadBuffers.take(blockBytes);
+  // Blocks sit in buffers of the size every phase pools (staging, the sort's input segments).
+  const bufferBytes = Math.max(blockBytes, stagingBytesOf(ctx.params));
+  const grouped = workloadBuffers.take(bufferBytes);
   try {
-    for await (const block of blocksOf(input, sizeBytes, blockBytes, inFlight, (bytes) => {
+    for await (const block of blocksOf(input, sizeBytes, blockBytes, bufferBytes, inFlight, (bytes) => {
       ctx.recorder.add('read', bytes);
       progress(bytes);
     })) {
@@ -69,14 +71,14 @@ interface Block {
 }
 
 /** The file's blocks in order, with up to `ahead` reads in flight beyond the one being consumed. */
-async function* blocksOf(input: FileHandle, sizeBytes: number, blockBytes: number, ahead: number, onRead: (bytes: number) => void): AsyncGenerator<Block> {
+async function* blocksOf(input: FileHandle, sizeBytes: number, blockBytes: number, bufferBytes: number, ahead: number, onRead: (bytes: number) => void): AsyncGenerator<Block> {
   const pending: Promise<Block>[] = [];
   let nextOffset = 0;
   const startRead = (): void => {
     const offset = nextOffset;
     const length = Math.min(blockBytes, sizeBytes - offset);
     nextOffset += length;
-    const whole = workloadBuffers.take(blockBytes);
+    const whole = workloadBuffers.take(bufferBytes);
     const read = input.preadInto(offset, whole.subarray(0, length)).then((got) => {
       if (got !== length) throw new Error(`input: read ${got} of ${length} bytes at ${offset}`);
       onRead(length);

@@ -13,7 +13,8 @@
 
 use crate::ffi::{FST_ERR_ARGUMENT, FST_ERR_INTERNAL, FST_ERR_RECORD_LENGTH, FST_MAX_THREADS, input_slice, input_slice_of, output_slice, overlaps, sort_inputs};
 use crate::record::RECORD_BYTES;
-use crate::sort::{gather_into, sorted_order};
+use crate::memory::recycle_entries;
+use crate::sort::{gather_summarized, sorted_order};
 use crate::summary::{KeyCompare, SUMMARY_BYTES, Summary};
 use std::time::Instant;
 
@@ -96,8 +97,7 @@ pub unsafe extern "C" fn fst_sort_gather(job: u64, first_record: u64, records: u
     let Some(out) = (unsafe { output_slice(out, out_len) }) else { return FST_ERR_ARGUMENT };
     // SAFETY: the job's inputs are still valid (caller's contract).
     let slices = unsafe { job.slices() };
-    gather_into(&slices, &job.order[first_record as usize..end as usize], threads as usize, out);
-    let summary = Summary::of_block(out, KeyCompare::Bytes);
+    let summary = gather_summarized(&slices, &job.order[first_record as usize..end as usize], threads as usize, out);
     // SAFETY: summary_out is writable for 280 bytes; a local array cannot overlap it.
     unsafe { std::ptr::copy_nonoverlapping(summary.to_bytes().as_ptr(), summary_out, SUMMARY_BYTES) };
     0
@@ -111,7 +111,9 @@ pub unsafe extern "C" fn fst_sort_gather(job: u64, first_record: u64, records: u
 pub unsafe extern "C" fn fst_sort_free(job: u64) {
     if job != 0 {
         // SAFETY: made by Box::into_raw in fst_sort_order and not freed before (caller's contract).
-        drop(unsafe { Box::from_raw(job as *mut SortJob) });
+        let job = unsafe { Box::from_raw(job as *mut SortJob) };
+        // The next sort of this process takes the order's memory instead of mapping fresh pages.
+        recycle_entries(job.order);
     }
 }
 

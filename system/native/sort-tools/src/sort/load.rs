@@ -7,7 +7,7 @@
 
 use crate::fileio::open_records;
 use crate::mapped::Mapped;
-use crate::memory::big_zeroed;
+use crate::memory::entries_zeroed;
 use crate::record::RECORD_BYTES;
 use std::io;
 use std::thread;
@@ -88,7 +88,7 @@ pub fn build_entries(inputs: &[&[u8]], shares: usize) -> io::Result<Entries> {
     }
     starts.push(total);
     let shares = shares.max(1);
-    let mut entries = big_zeroed::<u128>(total);
+    let mut entries = entries_zeroed(total);
     let mut histograms = vec![vec![0u32; BUCKETS]; shares];
     thread::scope(|scope| {
         let mut rest: &mut [u128] = &mut entries;

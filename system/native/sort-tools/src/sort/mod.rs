@@ -26,7 +26,7 @@ use crate::output::OutputFile;
 use crate::record::RECORD_BYTES;
 use std::time::Instant;
 
-pub use gather::gather_into;
+pub use gather::{gather_into, gather_summarized};
 pub use load::{MAX_INPUT_RECORDS, MAX_INPUTS, check_inputs};
 
 #[derive(Debug, Clone)]
@@ -110,6 +110,7 @@ pub fn sort_slices(inputs: &[&[u8]], out: &mut [u8], threads: usize) -> std::io:
     let (order, loaded_at) = sorted_order(inputs, threads)?;
     let sorted_at = Instant::now();
     gather::gather_into(inputs, &order, threads, out);
+    crate::memory::recycle_entries(order);
     let done = Instant::now();
     Ok(SliceSortStats {
         load_sec: (loaded_at - started).as_secs_f64(),

@@ -2,7 +2,7 @@
 //! share), then sort every bucket, with the buckets split between threads by entry count.
 
 use super::load::{BUCKETS, bucket_of};
-use crate::memory::big_zeroed;
+use crate::memory::{entries_zeroed, recycle_entries};
 use std::thread;
 
 /// A raw pointer the scatter threads share; each writes only the slots its own offsets hand out.
@@ -32,7 +32,7 @@ pub fn sort_entries(entries: Vec<u128>, histograms: &[Vec<u32>], threads: usize)
     bucket_start[BUCKETS] = pos;
     assert_eq!(pos, n, "histograms must count every entry");
 
-    let mut out = big_zeroed::<u128>(n);
+    let mut out = entries_zeroed(n);
     let shared = SharedOut(out.as_mut_ptr());
     thread::scope(|scope| {
         for (s, mut offset) in offsets.into_iter().enumerate() {
@@ -51,7 +51,7 @@ pub fn sort_entries(entries: Vec<u128>, histograms: &[Vec<u32>], threads: usize)
             });
         }
     });
-    drop(entries);
+    recycle_entries(entries);
     sort_buckets(&mut out, &bucket_start, threads);
     out
 }
