@@ -7,6 +7,7 @@ import type { ClientContext } from '../framework/workload.ts';
 import { paths, RECORD_BYTES, stagingBytesOf, type GraySortParams } from './graysort-params.ts';
 import type { PartitionOutput } from './graysort-types.ts';
 import { PieceAppender } from './piece-appender.ts';
+import { Straddlers } from './straddlers.ts';
 
 type Ctx = ClientContext<GraySortParams>;
 
@@ -35,26 +36,35 @@ export async function partitionReal(ctx: Ctx, progress: (bytes: number) => void)
     (part) => ctx.fs.open(paths.piece(part, ctx.clientIndex), { write: true, create: true, truncate: true }));
   const appenders = handles.map((handle) => new PieceAppender(handle, stagingBytes, writeSlots, workloadBuffers, written));
   const counts = new Array<number>(partitions).fill(0);
-  // Whole records per block, so every block partitions on its own.
-  const blockBytes = Math.max(1, Math.floor(pieceBytes / RECORD_BYTES)) * RECORD_BYTES;
-  // Blocks sit in buffers of the size every phase pools (staging, the sort's input segments).
-  const bufferBytes = Math.max(blockBytes, stagingBytesOf(ctx.params));
-  const grouped = workloadBuffers.take(bufferBytes);
+  const keySpace = ctx.params.ascii ? 'ascii' : 'binary';
+  const split = async (records: Uint8Array, into: Uint8Array): Promise<void> => {
+    const grouped = await partitionRecordsInMemory(records, partitions, keySpace, into);
+    for (let part = 0; part < partitions; part++) {
+      counts[part]! += grouped.counts[part]!;
+      await appenders[part]!.append(grouped.grouped.subarray(grouped.offsets[part]!, grouped.offsets[part + 1]!));
+    }
+  };
+  // Blocks are whole chunks of the input, in buffers of the size every phase pools. Chunk-aligned reads
+  // matter: a read of part of a chunk makes its server read and verify the whole chunk, and record-sized
+  // blocks (16,777,200 bytes) cut a chunk at every boundary, a quarter more disk reads. The one record
+  // straddling each boundary is set aside and partitioned with the others at the end.
+  const blockBytes = stagingBytesOf(ctx.params);
+  const grouped = workloadBuffers.take(blockBytes);
+  const straddlers = new Straddlers(Math.ceil(sizeBytes / blockBytes));
   try {
-    for await (const block of blocksOf(input, sizeBytes, blockBytes, bufferBytes, inFlight, (bytes) => {
+    for await (const block of blocksOf(input, sizeBytes, blockBytes, inFlight, (bytes) => {
       ctx.recorder.add('read', bytes);
       progress(bytes);
     })) {
       try {
-        const split = await partitionRecordsInMemory(block.view, partitions, ctx.params.ascii ? 'ascii' : 'binary', grouped);
-        for (let part = 0; part < partitions; part++) {
-          counts[part]! += split.counts[part]!;
-          await appenders[part]!.append(split.grouped.subarray(split.offsets[part]!, split.offsets[part + 1]!));
-        }
+        const records = straddlers.wholeRecordsOf(block.view);
+        if (records.length > 0) await split(records, grouped);
       } finally {
         workloadBuffers.give(block.whole);
       }
     }
+    const last = straddlers.finish(sizeBytes);
+    if (last.length > 0) await split(last, grouped);
     await Promise.all(appenders.map((appender) => appender.finish()));
   } finally {
     workloadBuffers.give(grouped);
@@ -71,14 +81,14 @@ interface Block {
 }
 
 /** The file's blocks in order, with up to `ahead` reads in flight beyond the one being consumed. */
-async function* blocksOf(input: FileHandle, sizeBytes: number, blockBytes: number, bufferBytes: number, ahead: number, onRead: (bytes: number) => void): AsyncGenerator<Block> {
+async function* blocksOf(input: FileHandle, sizeBytes: number, blockBytes: number, ahead: number, onRead: (bytes: number) => void): AsyncGenerator<Block> {
   const pending: Promise<Block>[] = [];
   let nextOffset = 0;
   const startRead = (): void => {
     const offset = nextOffset;
     const length = Math.min(blockBytes, sizeBytes - offset);
     nextOffset += length;
-    const whole = workloadBuffers.take(bufferBytes);
+    const whole = workloadBuffers.take(blockBytes);
     const read = input.preadInto(offset, whole.subarray(0, length)).then((got) => {
       if (got !== length) throw new Error(`input: read ${got} of ${length} bytes at ${offset}`);
       onRead(length);

@@ -4,6 +4,7 @@ import type { FileHandle } from '../../services/fs/flyer-fs.ts';
 import type { BufferPool } from '../framework/buffer-pool.ts';
 import { mapLimited } from '../framework/limited.ts';
 import { RECORD_BYTES } from './graysort-params.ts';
+import { Straddlers } from './straddlers.ts';
 
 /**
  * A partition's pieces as the sort reads them: each piece lands in a run of equal, pooled segments (the
@@ -77,26 +78,9 @@ export function wholeRecordViews(segments: readonly Uint8Array[], lengthBytes: n
   assert(lengthBytes % RECORD_BYTES === 0, `a piece of ${lengthBytes} bytes is not whole records`);
   assert(segmentBytes >= RECORD_BYTES, `segments of ${segmentBytes} bytes are smaller than a record`);
   assert(segments.length === Math.ceil(lengthBytes / segmentBytes), `${segments.length} segments cannot hold ${lengthBytes} bytes in ${segmentBytes}-byte segments`);
-  const interiors: Uint8Array[] = [];
-  const boundaries = segments.length - 1;
-  let straddling = 0;
-  for (let k = 1; k <= boundaries; k++) if ((k * segmentBytes) % RECORD_BYTES !== 0) straddling++;
-  const straddlers = Buffer.allocUnsafe(straddling * RECORD_BYTES);
-  let straddlerAt = 0;
-  segments.forEach((segment, k) => {
-    const start = k * segmentBytes;
-    const end = Math.min(lengthBytes, start + segmentBytes);
-    const firstRecord = Math.ceil(start / RECORD_BYTES) * RECORD_BYTES;
-    const lastEnd = Math.floor(end / RECORD_BYTES) * RECORD_BYTES;
-    if (lastEnd > firstRecord) interiors.push(segment.subarray(firstRecord - start, lastEnd - start));
-    if (end < lengthBytes && end % RECORD_BYTES !== 0) {
-      // The record starting at lastEnd runs on into segment k + 1.
-      const headBytes = end - lastEnd;
-      straddlers.set(segment.subarray(lastEnd - start, end - start), straddlerAt);
-      straddlers.set(segments[k + 1]!.subarray(0, RECORD_BYTES - headBytes), straddlerAt + headBytes);
-      straddlerAt += RECORD_BYTES;
-    }
-  });
-  assert(straddlerAt === straddlers.length, 'every straddling record is copied once');
-  return { interiors, straddlers };
+  const straddlers = new Straddlers(segments.length);
+  const interiors = segments
+    .map((segment, k) => straddlers.wholeRecordsOf(segment.subarray(0, Math.min(segmentBytes, lengthBytes - k * segmentBytes))))
+    .filter((view) => view.length > 0);
+  return { interiors, straddlers: straddlers.finish(lengthBytes) };
 }
