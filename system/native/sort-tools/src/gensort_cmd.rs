@@ -2,7 +2,7 @@
 //! (generation is CPU-bound; the writer stays sequential so the file is written in order).
 
 use crate::args::{attached_or_next, parse_or_usage, parse_threads, parse_u128};
-use crate::crc32::crc32;
+use crate::crc32::sum_record_crcs;
 use crate::fileio::strip_sump_options;
 use crate::memory::AlignedBuf;
 use crate::output::OutputFile;
@@ -78,7 +78,7 @@ pub fn generate_file(a: &GensortArgs) -> std::io::Result<u128> {
             *len = (a.count - first).min(BLOCK_RECORDS) as usize * RECORD_BYTES;
             let records = &mut buf.as_mut_slice()[..*len];
             generate(a.start + first, records, a.options);
-            *sum = if a.print_checksum { records.chunks_exact(RECORD_BYTES).map(|r| crc32(r) as u128).sum() } else { 0 };
+            *sum = if a.print_checksum { sum_record_crcs(records) } else { 0 };
             Ok(())
         },
         |_, (buf, len, sum)| {

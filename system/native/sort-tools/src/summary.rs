@@ -3,7 +3,7 @@
 //! file of them). Summaries of adjacent blocks merge associatively, which is also how one file is
 //! validated on several threads.
 
-use crate::crc32::crc32;
+use crate::crc32::sum_record_crcs;
 use crate::record::{KEY_BYTES, RECORD_BYTES};
 use std::cmp::Ordering;
 
@@ -61,11 +61,8 @@ impl Summary {
             first: block[..RECORD_BYTES].try_into().unwrap(),
             last: block[block.len() - RECORD_BYTES..].try_into().unwrap(),
         };
-        let mut checksum: u128 = 0;
         let mut prev: &[u8] = &block[..RECORD_BYTES];
-        checksum += crc32(prev) as u128;
         for (i, rec) in block.chunks_exact(RECORD_BYTES).enumerate().skip(1) {
-            checksum = checksum.wrapping_add(crc32(rec) as u128);
             match compare_keys(prev, rec, how) {
                 Ordering::Less => {}
                 Ordering::Equal => s.duplicates += 1,
@@ -78,7 +75,7 @@ impl Summary {
             }
             prev = rec;
         }
-        s.checksum = checksum;
+        s.checksum = sum_record_crcs(block);
         s
     }
 
