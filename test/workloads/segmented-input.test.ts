@@ -1,27 +1,10 @@
 import test from 'ava';
 import fc from 'fast-check';
+import { patternRecords, RECORD, sortedRecordsHex } from './record-fixtures.ts';
 import { MAX_SORT_INPUTS } from '../../system/graysort/sort-library.ts';
 import type { FileHandle } from '../../system/services/fs/flyer-fs.ts';
 import { BufferPool } from '../../system/workloads/framework/buffer-pool.ts';
 import { readSegmented, segmentBytesFor, wholeRecordViews } from '../../system/workloads/graysort/segmented-input.ts';
-
-const RECORD = 100;
-
-/** A piece of `records` records, each filled with a byte pattern unique to it. */
-function piece(records: number, seed: number): Buffer {
-  const bytes = Buffer.alloc(records * RECORD);
-  for (let r = 0; r < records; r++) for (let i = 0; i < RECORD; i++) bytes[r * RECORD + i] = (seed * 31 + r * 7 + i * (r % 5 + 1)) & 0xff;
-  return bytes;
-}
-
-function recordsOf(views: readonly Uint8Array[]): string[] {
-  const out: string[] = [];
-  for (const view of views) {
-    if (view.length % RECORD !== 0) throw new Error(`a view of ${view.length} bytes is not whole records`);
-    for (let at = 0; at < view.length; at += RECORD) out.push(Buffer.from(view.subarray(at, at + RECORD)).toString('hex'));
-  }
-  return out.sort();
-}
 
 function segmentsOf(bytes: Buffer, segmentBytes: number): Buffer[] {
   return Array.from({ length: Math.ceil(bytes.length / segmentBytes) }, (_, k) => {
@@ -33,17 +16,17 @@ function segmentsOf(bytes: Buffer, segmentBytes: number): Buffer[] {
 
 test('whole-record views hold every record of the piece exactly once, whatever the segment size', (t) => {
   fc.assert(fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 100, max: 4096 }), (records, segmentBytes) => {
-    const bytes = piece(records, segmentBytes);
+    const bytes = patternRecords(records, segmentBytes);
     const views = wholeRecordViews(segmentsOf(bytes, segmentBytes), bytes.length, segmentBytes);
     const all = [...views.interiors, views.straddlers];
-    t.deepEqual(recordsOf(all), recordsOf([bytes]));
+    t.deepEqual(sortedRecordsHex(all), sortedRecordsHex([bytes]));
     // Straddlers are only the records that cross a boundary: at most one per boundary.
     t.true(views.straddlers.length <= Math.max(0, Math.ceil(bytes.length / segmentBytes) - 1) * RECORD);
   }), { numRuns: 200 });
 });
 
 test('segments aligned to records need no straddling copies; the last short segment is kept', (t) => {
-  const bytes = piece(25, 3);
+  const bytes = patternRecords(25, 3);
   const views = wholeRecordViews(segmentsOf(bytes, 1000), bytes.length, 1000);
   t.is(views.straddlers.length, 0);
   t.deepEqual(views.interiors.map((v) => v.length), [1000, 1000, 500]);
@@ -82,18 +65,18 @@ test('readSegmented reads every piece into pooled segments and reports each segm
   const pool = new BufferPool(1 << 20);
   const warm = pool.take(4096);
   pool.give(warm);
-  const pieces = [piece(90, 1), piece(0, 2), piece(41, 3)];
+  const pieces = [patternRecords(90, 1), patternRecords(0, 2), patternRecords(41, 3)];
   const reads: number[] = [];
   const input = await readSegmented(pieces.map((bytes, i) => ({ handle: fakeHandle(bytes), what: `piece ${i}` })),
     { pool, segmentBytes: 4096, inFlight: 3, onRead: (bytes) => reads.push(bytes) });
-  t.deepEqual(recordsOf(input.inputs), recordsOf(pieces));
+  t.deepEqual(sortedRecordsHex(input.inputs), sortedRecordsHex(pieces));
   t.is(input.segments.length, 3 + 0 + 2);
   t.true(input.segments.includes(warm), 'a pooled buffer is reused');
   t.is(reads.reduce((a, b) => a + b, 0), (90 + 41) * RECORD);
 });
 
 test('readSegmented fails with the piece named when a read comes up short', async (t) => {
-  const bytes = piece(90, 1);
+  const bytes = patternRecords(90, 1);
   await t.throwsAsync(readSegmented([{ handle: fakeHandle(bytes, 4096), what: '/graysort/shuffle/part-00001/from-00000.dat' }],
     { pool: new BufferPool(1 << 20), segmentBytes: 4096, inFlight: 2, onRead: () => undefined }),
   { message: /part-00001\/from-00000\.dat: read 4095 of 4096 bytes at 4096/ });

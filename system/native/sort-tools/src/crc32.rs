@@ -31,29 +31,29 @@ const fn make_tables() -> [[u32; 256]; 16] {
 
 static TABLES: [[u32; 256]; 16] = make_tables();
 
+/// The register after 16 more bytes: one slice-by-16 step.
+#[inline(always)]
+fn slice16_step(crc: u32, c: &[u8; 16]) -> u32 {
+    let t = &TABLES;
+    let mut bytes = *c;
+    for (b, r) in bytes.iter_mut().zip(crc.to_le_bytes()) {
+        *b ^= r;
+    }
+    // Byte i still has 15 - i bytes after it in the step: table 15 - i moves it past them.
+    let mut next = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        next ^= t[15 - i][b as usize];
+    }
+    next
+}
+
 /// crc32(0, data) as zlib computes it.
 pub fn crc32(data: &[u8]) -> u32 {
     let t = &TABLES;
     let mut crc = !0u32;
     let mut chunks = data.chunks_exact(16);
     for c in &mut chunks {
-        let a = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) ^ crc;
-        crc = t[15][(a & 0xff) as usize]
-            ^ t[14][((a >> 8) & 0xff) as usize]
-            ^ t[13][((a >> 16) & 0xff) as usize]
-            ^ t[12][(a >> 24) as usize]
-            ^ t[11][c[4] as usize]
-            ^ t[10][c[5] as usize]
-            ^ t[9][c[6] as usize]
-            ^ t[8][c[7] as usize]
-            ^ t[7][c[8] as usize]
-            ^ t[6][c[9] as usize]
-            ^ t[5][c[10] as usize]
-            ^ t[4][c[11] as usize]
-            ^ t[3][c[12] as usize]
-            ^ t[2][c[13] as usize]
-            ^ t[1][c[14] as usize]
-            ^ t[0][c[15] as usize];
+        crc = slice16_step(crc, c.try_into().expect("16 bytes"));
     }
     for &b in chunks.remainder() {
         crc = (crc >> 8) ^ t[0][((crc ^ b as u32) & 0xff) as usize];
@@ -118,7 +118,6 @@ const FOLD_HIGH_HALF: u64 = reflected64(x_pow_mod(127));
 unsafe fn sum_record_crcs_clmul(records: &[u8]) -> u128 {
     use std::arch::x86_64::*;
     let constants = _mm_set_epi64x(FOLD_HIGH_HALF as i64, FOLD_LOW_HALF as i64);
-    let t = &TABLES;
     let mut sum: u128 = 0;
     for record in records.chunks_exact(RECORD_BYTES) {
         let first = !u32::from_le_bytes([record[0], record[1], record[2], record[3]]);
@@ -133,23 +132,7 @@ unsafe fn sum_record_crcs_clmul(records: &[u8]) -> u128 {
         let mut c = [0u8; 16];
         // SAFETY: `c` is 16 writable bytes.
         unsafe { _mm_storeu_si128(c.as_mut_ptr() as *mut __m128i, lane) };
-        let a = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        let crc = t[15][(a & 0xff) as usize]
-            ^ t[14][((a >> 8) & 0xff) as usize]
-            ^ t[13][((a >> 16) & 0xff) as usize]
-            ^ t[12][(a >> 24) as usize]
-            ^ t[11][c[4] as usize]
-            ^ t[10][c[5] as usize]
-            ^ t[9][c[6] as usize]
-            ^ t[8][c[7] as usize]
-            ^ t[7][c[8] as usize]
-            ^ t[6][c[9] as usize]
-            ^ t[5][c[10] as usize]
-            ^ t[4][c[11] as usize]
-            ^ t[3][c[12] as usize]
-            ^ t[2][c[13] as usize]
-            ^ t[1][c[14] as usize]
-            ^ t[0][c[15] as usize];
+        let crc = slice16_step(0, &c);
         sum = sum.wrapping_add(!crc as u128);
     }
     sum
