@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { clusterUp, runFlyer, tempClusterDir } from '../cluster/helpers.ts';
 
 /**
@@ -15,6 +15,13 @@ function smallGraySort(dir: string, out: string, tmp?: string) {
 }
 
 /** Flyer's entries in a temporary directory (tsx, which runs our TypeScript, keeps its compile cache there too). */
+/** A temporary directory for a test's reports and client TMPDIRs, removed when the test ends. */
+function reportsDir(t: ExecutionContext, prefix: string): string {
+  const reports = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(reports, { recursive: true, force: true }));
+  return reports;
+}
+
 function flyerEntries(tmp: string): string[] {
   return readdirSync(tmp).filter((name) => name.startsWith('flyer-'));
 }
@@ -24,8 +31,7 @@ test.serial('GraySort on a local cluster sorts for real and passes valsort; a fu
   const dir = tempClusterDir(t, 'graysort');
   const up = await clusterUp(dir);
   t.is(up.code, 0, up.stderr);
-  const reports = mkdtempSync(join(tmpdir(), 'flyer-graysort-report-'));
-  t.teardown(() => rmSync(reports, { recursive: true, force: true }));
+  const reports = reportsDir(t, 'flyer-graysort-report-');
 
   // The clients get a temporary directory of their own, to show they leave nothing behind in it.
   const goodTmp = join(reports, 'good-tmp');
@@ -70,8 +76,7 @@ test.serial('GraySort on a local cluster sorts for real and passes valsort; a fu
 });
 
 test.serial('a workload pointed at a missing or stopped cluster says so and writes no report', async (t) => {
-  const reports = mkdtempSync(join(tmpdir(), 'flyer-graysort-down-'));
-  t.teardown(() => rmSync(reports, { recursive: true, force: true }));
+  const reports = reportsDir(t, 'flyer-graysort-down-');
   const missing = await runFlyer(['workload', 'run', 'graysort', '--cluster', join(reports, 'nothing-here'), '--out', join(reports, 'r1')]);
   t.not(missing.code, 0);
   t.regex(missing.stderr, /FLYER_ERR_CLUSTER_NOT_FOUND/);
@@ -91,8 +96,7 @@ test.serial('storage filling up during the run fails it with a clear message and
   // per target, the sorted output on top of them does not (measured: partition done, sort refused).
   const up = await clusterUp(dir, ['--target-capacity', '64MiB']);
   t.is(up.code, 0, up.stderr);
-  const reports = mkdtempSync(join(tmpdir(), 'flyer-graysort-nospace-'));
-  t.teardown(() => rmSync(reports, { recursive: true, force: true }));
+  const reports = reportsDir(t, 'flyer-graysort-nospace-');
   // The clients get a temporary directory of their own: when one fails, the other is killed mid-step,
   // and neither may leave scratch behind.
   const runTmp = join(reports, 'tmp');

@@ -1,5 +1,3 @@
-import { RealPayload } from '../../env/payload.ts';
-import type { FileHandle } from '../../services/fs/flyer-fs.ts';
 import type { ThroughputRecorder } from './throughput-recorder.ts';
 
 /**
@@ -32,19 +30,4 @@ export async function inPieces(sizeBytes: number, direction: 'read' | 'write', o
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.inFlight) }, worker));
-}
-
-/** Reads a whole open file into `into` (exactly its length); throws if the file is shorter. */
-export async function readWholeInto(handle: FileHandle, into: Uint8Array, options: PieceOptions, what: string): Promise<void> {
-  await inPieces(into.length, 'read', options, async (offset, length) => {
-    const got = await handle.preadInto(offset, into.subarray(offset, offset + length));
-    if (got !== length) throw new Error(`${what}: read ${got} of ${length} bytes at ${offset}`);
-  });
-}
-
-/** Writes `bytes` at `offsetBytes` of an open file; `bytes` must stay unchanged until this resolves. */
-export async function writeFromMemory(handle: FileHandle, offsetBytes: number, bytes: Uint8Array, options: PieceOptions): Promise<void> {
-  await inPieces(bytes.length, 'write', options, async (offset, length) => {
-    await handle.pwrite(offsetBytes + offset, new RealPayload(bytes.subarray(offset, offset + length)));
-  });
 }

@@ -26,7 +26,7 @@ use crate::output::OutputFile;
 use crate::record::RECORD_BYTES;
 use std::time::Instant;
 
-pub use gather::{gather_into, gather_summarized};
+pub use gather::gather_summarized;
 pub use load::{MAX_INPUT_RECORDS, MAX_INPUTS, check_inputs};
 
 #[derive(Debug, Clone)]
